@@ -1,0 +1,147 @@
+"""Typed settings of an app, read from arguments, ``VIVACE_*`` variables and ``vivace.toml``.
+
+Precedence, highest first: keyword arguments to ``App``, environment variables
+(``VIVACE_MAX_BODY_SIZE=...``), the ``[vivace]`` table of ``vivace.toml``
+beside the app, then the defaults below. Every value is validated at start-up;
+a bad one raises ``ConfigError`` naming the setting, where it came from, the
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from .exceptions import ConfigError
+
+KiB = 1024
+MiB = 1024 * KiB
+
+Bytes = Annotated[int, msgspec.Meta(ge=0, description="a number of bytes")]
+Count = Annotated[int, msgspec.Meta(ge=0, description="a whole number, 0 or more")]
+Seconds = Annotated[float, msgspec.Meta(gt=0, description="a number of seconds above 0")]
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Every setting with its default; ``App(**settings)`` overrides them."""
+
+    debug: bool = False
+    # Required outside debug once something signs data (sessions, tokens).
+    secret_key: str | None = None
+    # Host names the app answers to; ".example.com" also allows subdomains, "*" any.
+    allowed_hosts: list[str] = msgspec.field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]", "testserver"]
+    )
+    # Request bodies (a route may override max_body_size).
+    max_body_size: Bytes = int(2.5 * MiB)
+    max_upload_size: Bytes = 100 * MiB
+    max_form_fields: Count = 1000
+    max_form_files: Count = 100
+    max_part_size: Bytes = 1 * MiB
+    max_part_header_size: Bytes = 16 * KiB
+    upload_spool_size: Bytes = 1 * MiB
+    body_timeout: Seconds = 30.0
+    # Enforced by the server that ``vivace run`` and ``app.run()`` start.
+    max_header_size: Bytes = 32 * KiB
+    max_header_count: Count = 100
+    header_timeout: Seconds = 10.0
+    keepalive_timeout: Seconds = 5.0
+    thread_pool_size: Annotated[int, msgspec.Meta(ge=1)] = 40
+    trailing_slash: Literal["redirect", "strict"] = "redirect"
+    static_url: str = "/static/"
+    static_dir: str = "static"
+    templates_dir: str = "templates"
+    security_headers: bool = True
+    frame_options: Literal["DENY", "SAMEORIGIN"] = "DENY"
+    referrer_policy: str = "same-origin"
+    hsts_seconds: Count = 0
+
+
+FIELDS: dict[str, msgspec.structs.FieldInfo] = {
+    f.name: f for f in msgspec.structs.fields(Settings)
+}
+ENV_PREFIX = "VIVACE_"
+
+
+def load_settings(
+    root: Path, overrides: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Merge the three sources over the defaults and validate the result."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+
+    toml_path = root / "vivace.toml"
+    if toml_path.is_file():
+        try:
+            data = tomllib.loads(toml_path.read_text("utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{toml_path} is not valid TOML: {exc}") from None
+        table = data.get("vivace", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{toml_path}: [vivace] must be a table of settings")
+        for key, value in table.items():
+            _check_name(key, f"{toml_path} [vivace]")
+            values[key], origin[key] = value, f"{toml_path} [vivace] {key}"
+
+    for key in FIELDS:
+        env_name = ENV_PREFIX + key.upper()
+        if env_name in environ:
+            values[key], origin[key] = _from_env(key, environ[env_name]), env_name
+
+    for key, value in overrides.items():
+        _check_name(key, "App()")
+        values[key], origin[key] = value, f"App({key}=...)"
+
+    return _validate(values, origin)
+
+
+def _check_name(key: str, where: str) -> None:
+    if key not in FIELDS:
+        close = difflib.get_close_matches(key, FIELDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"unknown setting {key!r} in {where}{hint}")
+
+
+def _from_env(key: str, raw: str) -> Any:
+    """Environment values are strings; lists are comma-separated."""
+    annotation = FIELDS[key].type
+    if getattr(annotation, "__origin__", None) is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if raw.strip().lower() in ("", "none", "null") and FIELDS[key].default is None:
+        return None
+    return raw
+
+
+def _validate(values: dict[str, Any], origin: dict[str, str]) -> Settings:
+    try:
+        return msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        found = re.search(r"\$\.(\w+)", message)
+        key = found.group(1) if found else ""
+        if key in values:
+            allowed = _describe(key)
+            raise ConfigError(
+                f"setting {key} = {values[key]!r} (from {origin[key]}) is invalid: "
+                f"{message.split(' - at ')[0]}; allowed: {allowed}"
+            ) from None
+        raise ConfigError(f"invalid settings: {message}") from None
+
+
+def _describe(key: str) -> str:
+    annotation = FIELDS[key].type
+    meta = getattr(annotation, "__metadata__", ())
+    for item in meta:
+        if isinstance(item, msgspec.Meta) and item.description:
+            return item.description
+    if getattr(annotation, "__origin__", None) is Literal:
+        return " or ".join(repr(a) for a in annotation.__args__)
+    return getattr(annotation, "__name__", str(annotation))

@@ -1,0 +1,223 @@
+"""Response classes: each one is an ASGI callable that writes itself."""
+
+from __future__ import annotations
+
+import http.cookies
+from collections.abc import AsyncIterable, Iterable, Mapping
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from typing import Any, Literal
+
+import msgspec
+
+from .datastructures import MutableHeaders
+from .types import Receive, Scope, Send
+
+HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
+
+_json_encoder = msgspec.json.Encoder()
+
+
+class Response:
+    """A response with a body known up front.
+
+    ``content`` may be ``bytes`` or ``str`` (encoded with ``charset``).
+    """
+
+    media_type: str | None = None
+    charset = "utf-8"
+
+    def __init__(
+        self,
+        content: bytes | str | None = None,
+        status_code: int = 200,
+        headers: HeadersLike | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.body = self.render(content)
+        self.headers = MutableHeaders([])
+        if headers is not None:
+            items = headers.items() if isinstance(headers, Mapping) else headers
+            for key, value in items:
+                self.headers.add(key, value)
+        self._secure_cookies: list[int] | None = None
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        if isinstance(content, bytes):
+            return content
+        if isinstance(content, str):
+            return content.encode(self.charset)
+        raise TypeError(f"{type(self).__name__} takes bytes or str, not {type(content).__name__}")
+
+    def _content_type(self) -> bytes | None:
+        media_type = self.media_type
+        if media_type is None:
+            return None
+        if media_type.startswith("text/") and "charset=" not in media_type:
+            media_type = f"{media_type}; charset={self.charset}"
+        return media_type.encode("latin-1")
+
+    def _start_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        raw = self.headers.raw
+        names = {k for k, _ in raw}
+        extra: list[tuple[bytes, bytes]] = []
+        if b"content-type" not in names:
+            content_type = self._content_type()
+            if content_type is not None:
+                extra.append((b"content-type", content_type))
+        if b"content-length" not in names and self._has_length():
+            extra.append((b"content-length", str(len(self.body)).encode()))
+        if self._secure_cookies is not None and scope.get("scheme") in ("https", "wss"):
+            raw = [
+                (k, v + b"; Secure") if i in self._secure_cookies else (k, v)
+                for i, (k, v) in enumerate(raw)
+            ]
+        return raw + extra if extra else raw
+
+    def _has_length(self) -> bool:
+        return True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status_code,
+                "headers": self._start_headers(scope),
+            }
+        )
+        body = b"" if scope.get("method") == "HEAD" else self.body
+        await send({"type": "http.response.body", "body": body})
+
+    # Cookies -----------------------------------------------------------------
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        *,
+        max_age: int | None = None,
+        expires: datetime | int | None = None,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool | None = None,
+        httponly: bool = True,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        """Set a cookie, safe by default: ``HttpOnly``, ``SameSite=Lax``, ``Path=/``.
+
+        ``secure=None`` adds ``Secure`` when the request came over HTTPS.
+        """
+        jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+        jar[key] = value
+        morsel = jar[key]
+        if max_age is not None:
+            morsel["max-age"] = str(max_age)
+        if expires is not None:
+            if isinstance(expires, datetime):
+                morsel["expires"] = format_datetime(expires.astimezone(timezone.utc), usegmt=True)
+            else:
+                morsel["expires"] = str(expires)
+        morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            if samesite not in ("lax", "strict", "none"):
+                raise ValueError(f"samesite must be 'lax', 'strict' or 'none', not {samesite!r}")
+            morsel["samesite"] = samesite.capitalize()
+            if samesite == "none" and secure is None:
+                secure = True  # browsers drop SameSite=None cookies without Secure
+        if secure:
+            morsel["secure"] = True
+        self.headers.add("set-cookie", morsel.OutputString())
+        if secure is None:
+            if self._secure_cookies is None:
+                self._secure_cookies = []
+            self._secure_cookies.append(len(self.headers.raw) - 1)
+
+    def delete_cookie(
+        self, key: str, *, path: str = "/", domain: str | None = None
+    ) -> None:
+        self.set_cookie(
+            key, "", max_age=0, expires=datetime(1970, 1, 1, tzinfo=timezone.utc),
+            path=path, domain=domain,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.status_code}>"
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+
+
+class PlainTextResponse(Response):
+    media_type = "text/plain"
+
+
+class JSONResponse(Response):
+    """JSON encoded by msgspec: dicts, lists, Structs, dataclasses, datetimes, UUIDs."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return _json_encoder.encode(content)
+
+
+class RedirectResponse(Response):
+    """A redirect; ``url`` should be on-site unless the caller checked it."""
+
+    def __init__(
+        self, url: str, status_code: int = 302, headers: HeadersLike | None = None
+    ) -> None:
+        super().__init__(b"", status_code, headers)
+        self.headers["location"] = url
+
+
+class StreamingResponse(Response):
+    """A body produced piece by piece by a (sync or async) iterable of bytes or str."""
+
+    def __init__(
+        self,
+        content: AsyncIterable[bytes | str] | Iterable[bytes | str],
+        status_code: int = 200,
+        headers: HeadersLike | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        super().__init__(None, status_code, headers, media_type)
+        self.content = content
+
+    def _has_length(self) -> bool:
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status_code,
+                "headers": self._start_headers(scope),
+            }
+        )
+        if scope.get("method") != "HEAD":
+            async for chunk in _aiterate(self.content):
+                if isinstance(chunk, str):
+                    chunk = chunk.encode(self.charset)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def _aiterate(content: AsyncIterable[Any] | Iterable[Any]) -> Any:
+    if isinstance(content, AsyncIterable):
+        async for chunk in content:
+            yield chunk
+    else:
+        from .concurrency import iterate_in_threadpool
+
+        async for chunk in iterate_in_threadpool(content):
+            yield chunk
