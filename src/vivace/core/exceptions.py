@@ -75,35 +75,48 @@ def _phrase(status_code: int) -> str:
         return "Error"
 
 
-class BadRequest(HTTPException):
+class _FixedStatus(HTTPException):
+    """An HTTP error whose class fixes the status: ``NotFound("no such note")``."""
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(None, detail, headers=headers, errors=errors)
+
+
+class BadRequest(_FixedStatus):
     status_code = 400
 
 
-class NotFound(HTTPException):
+class NotFound(_FixedStatus):
     status_code = 404
 
 
-class MethodNotAllowed(HTTPException):
+class MethodNotAllowed(_FixedStatus):
     status_code = 405
 
     def __init__(self, allowed: Iterable[str], detail: str | None = None) -> None:
         self.allowed = sorted(set(allowed))
-        super().__init__(detail=detail, headers=[("allow", ", ".join(self.allowed))])
+        super().__init__(detail, headers=[("allow", ", ".join(self.allowed))])
 
 
-class RequestTimeout(HTTPException):
+class RequestTimeout(_FixedStatus):
     status_code = 408
 
 
-class PayloadTooLarge(HTTPException):
+class PayloadTooLarge(_FixedStatus):
     status_code = 413
 
 
-class UnsupportedMediaType(HTTPException):
+class UnsupportedMediaType(_FixedStatus):
     status_code = 415
 
 
-class HeaderTooLarge(HTTPException):
+class HeaderTooLarge(_FixedStatus):
     status_code = 431
 
 

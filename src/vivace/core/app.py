@@ -1,0 +1,412 @@
+"""The ``App``: an ASGI application that owns its routes, settings and batteries.
+
+Nothing here is global: two apps in one process share no state. A request goes
+Host check → middleware (if any) → router → handler → response, errors turned
+into responses innermost, so middleware sees every answer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from .concurrency import ThreadPool
+from .config import Settings, load_settings
+from .errors import ErrorFormatter, log_exception, problem_details, security_logger, server_error
+from .events import EventBus
+from .exceptions import BadRequest, ConfigError, HTTPException, MethodNotAllowed, NotFound
+from .handlers import to_response, wrap_handler
+from .hosts import HostPolicy, find_host
+from .module import Module, RouteDef, mounted, root_of
+from .requests import ClientDisconnect, Request, State
+from .responses import RedirectResponse, Response
+from .routing import DEFAULT_CONVERTERS, Converter, Route, Router, URLBuildError, parse_pattern
+from .types import ASGIApp, Receive, Scope, Send
+from .websockets import WebSocket, WebSocketDisconnect
+
+logger = logging.getLogger("vivace")
+
+
+class Extension(Protocol):
+    """What a battery implements to attach to an app.
+
+    ``install`` runs at once; ``startup(app)`` and ``shutdown(app)`` are
+    optional coroutines run with the app's life cycle.
+    """
+
+    name: str
+
+    def install(self, app: App) -> None: ...
+
+
+class App(Module):
+    """A vivace application.
+
+    ``App(__name__)`` finds ``templates/``, ``static/`` and ``vivace.toml``
+    beside the calling module; keyword arguments override settings.
+    """
+
+    def __init__(self, import_name: str = "__main__", *, root: str | Path | None = None, **settings: Any) -> None:
+        root_path = Path(root) if root is not None else root_of(import_name)
+        name = import_name.rpartition(".")[2] if import_name != "__main__" else root_path.name or "app"
+        self.settings: Settings = load_settings(root_path, settings)
+        super().__init__(name or "app", import_name, root=root_path,
+                         templates_dir=self.settings.templates_dir, static_dir=self.settings.static_dir)
+        self.import_name = import_name
+        self.router = Router()
+        self.converters: dict[str, type[Converter]] = dict(DEFAULT_CONVERTERS)
+        self.named_routes: dict[str, Route] = {}
+        self.pool = ThreadPool(self.settings.thread_pool_size)
+        self.events = EventBus()
+        self.extensions: dict[str, Any] = {}
+        self.state = State({})
+        self.modules: list[Module] = []
+        self.template_dirs: list[Path] = [self.templates_path]
+        self.error_formatter: ErrorFormatter = problem_details
+        self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
+        self._stack: ASGIApp | None = None
+        self._started = False
+        self.hosts = HostPolicy(self.settings.allowed_hosts)
+        self._security_headers = _security_headers(self.settings)
+        if self.static_path.is_dir():
+            self._add_static_route()
+
+    @property
+    def debug(self) -> bool:
+        return self.settings.debug
+
+    # Registration ---------------------------------------------------------------
+
+    def _add(self, definition: RouteDef) -> None:
+        if self._started:
+            raise ConfigError(
+                f"cannot add route {definition.path!r}: the app has started serving; "
+                "declare every route before the first request"
+            )
+        segments = parse_pattern(definition.path, self.converters)
+        params = [s.name for s in segments if not isinstance(s, str)]
+        if "WEBSOCKET" in definition.methods:
+            if not inspect.iscoroutinefunction(definition.endpoint):
+                raise ConfigError(f"websocket route {definition.path!r} needs an 'async def' handler")
+            handler: Callable[..., Any] = definition.endpoint
+        else:
+            handler = wrap_handler(definition.endpoint, params, self.pool)
+        options = dict(definition.options)
+        route = Route(definition.path, segments, definition.methods, definition.endpoint,
+                      handler, definition.name, options)
+        if definition.module is not None:
+            options["module"] = definition.module
+        self.router.add(route)
+        self.definitions.append(definition)
+        if definition.name is not None:
+            existing = self.named_routes.get(definition.name)
+            if existing is not None and existing.path != route.path:
+                raise ConfigError(
+                    f"route name {definition.name!r} is used by {existing.path!r} and "
+                    f"{route.path!r}; give one of them another name="
+                )
+            self.named_routes[definition.name] = route
+
+    def add_converter(self, name: str, converter: type[Converter]) -> None:
+        """Make ``<name:param>`` available in route paths declared after this call."""
+        if not (isinstance(converter, type) and issubclass(converter, Converter)):
+            raise ConfigError(f"add_converter({name!r}): expected a Converter subclass")
+        self.converters[name] = converter
+
+    def register(self, module: Module, *, prefix: str = "", namespace: str | None = None) -> None:
+        """Mount ``module`` under ``prefix``; its route names become ``namespace:name``."""
+        if prefix and not prefix.startswith("/"):
+            raise ConfigError(f"register({module.name!r}, prefix={prefix!r}): the prefix must start with '/'")
+        for definition in mounted(module, prefix or "/", namespace or module.name):
+            self._add(definition)
+        self._adopt(module)
+
+    def _adopt(self, module: Module) -> None:
+        if module not in self.modules:
+            self.modules.append(module)
+            self.template_dirs.append(module.templates_path)
+
+    def urls(self, entries: Iterable[Any]) -> None:
+        entries = list(entries)
+        super().urls(entries)
+        from .routing.urls import Include
+
+        def modules_in(items: Iterable[Any]) -> Iterable[Module]:
+            for entry in items:
+                view = entry.view
+                if isinstance(view, Include):
+                    if view.module is not None:
+                        yield view.module
+                    elif view.entries is not None:
+                        yield from modules_in(view.entries)
+
+        for module in modules_in(entries):
+            self._adopt(module)
+
+    def _add_static_route(self) -> None:
+        from .staticfiles import StaticFiles
+
+        files = StaticFiles(self.static_path)
+
+        def static(request: Request, filename: str) -> Response:
+            return files.response(filename, method=request.method)
+
+        url = self.settings.static_url
+        if not (url.startswith("/") and url.endswith("/")):
+            raise ConfigError(f"setting static_url = {url!r} must start and end with '/'")
+        self.add_route(url + "<path:filename>", static, ("GET",), name="static")
+
+    def add_middleware(self, middleware: Callable[..., ASGIApp], **options: Any) -> None:
+        """Wrap the app in ``middleware(app, **options)``; the last added runs first."""
+        if self._started:
+            raise ConfigError("cannot add middleware after the app has started serving")
+        self._middleware.append((middleware, options))
+
+    def extend(self, extension: Extension) -> Extension:
+        """Attach a battery: it installs now, starts and stops with the app."""
+        if extension.name in self.extensions:
+            raise ConfigError(f"extension {extension.name!r} is already installed")
+        self.extensions[extension.name] = extension
+        extension.install(self)
+        return extension
+
+    # URLs --------------------------------------------------------------------
+
+    def url_for(self, name: str, /, **params: Any) -> str:
+        """The path of the route called ``name`` (``"blog:detail"``); extra params go to the query."""
+        route = self.named_routes.get(name)
+        if route is None:
+            raise URLBuildError(f"no route is named {name!r}")
+        return route.build(params)
+
+    # Serving -----------------------------------------------------------------
+
+    def _build_stack(self) -> ASGIApp:
+        app: ASGIApp = self._dispatch
+        for middleware, options in self._middleware:
+            app = middleware(app, **options)
+        return app
+
+    async def startup(self) -> None:
+        if self._started:
+            return
+        self._stack = self._build_stack()
+        self._started = True
+        for extension in list(self.extensions.values()):
+            start = getattr(extension, "startup", None)
+            if start is not None:
+                await start(self)
+        for hook in [*self.startup_hooks, *(h for m in self.modules for h in m.startup_hooks)]:
+            await _call_hook(hook)
+
+    async def shutdown(self) -> None:
+        hooks = [*self.shutdown_hooks, *(h for m in self.modules for h in m.shutdown_hooks)]
+        for hook in reversed(hooks):
+            await _call_hook(hook)
+        for extension in reversed(list(self.extensions.values())):
+            stop = getattr(extension, "shutdown", None)
+            if stop is not None:
+                await stop(self)
+        self.pool.shutdown()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if self._stack is None:
+            self._stack = self._build_stack()
+            self._started = True
+        host = find_host(scope["headers"])
+        if host is None or not self.hosts.allows(host):
+            await self._refuse_host(scope, receive, send, host)
+            return
+        await self._stack(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._dispatch_websocket(scope, receive, send)
+            return
+        request = Request(scope, receive, self)
+        try:
+            route, request.path_params = self.router.match(scope["method"], scope["path"])
+            request.route = route
+            response = await route.handler(request)
+        except ClientDisconnect:
+            return
+        except Exception as exc:
+            response = await self.handle_exception(request, exc)
+        if self._security_headers:
+            _add_missing(response.headers.raw, self._security_headers)
+        try:
+            await response(scope, receive, send)
+        finally:
+            if request._form is not None:
+                await request.close()
+
+    async def handle_exception(self, request: Request, exc: Exception) -> Response:
+        """The response for ``exc``: a registered handler, the formatter, or a 500."""
+        if isinstance(exc, NotFound) and request.route is None:
+            redirect = self._slash_redirect(request)
+            if redirect is not None:
+                return redirect
+        handler = self._find_error_handler(request, exc)
+        if handler is not None:
+            try:
+                result = handler(request, exc)
+                if inspect.isawaitable(result):
+                    result = await result
+                return to_response(result)
+            except Exception as inner:
+                exc = inner
+        if isinstance(exc, HTTPException):
+            formatter = self._formatter_for(request)
+            return formatter(request, exc)
+        log_exception(request, exc)
+        return server_error(request, exc, debug=self.settings.debug)
+
+    def _find_error_handler(self, request: Request, exc: Exception) -> Callable[..., Any] | None:
+        module = request.route.options.get("module") if request.route is not None else None
+        tables = [module.error_handlers, self.error_handlers] if module else [self.error_handlers]
+        for table in tables:
+            if not table:
+                continue
+            for cls in type(exc).__mro__:
+                if cls in table:
+                    return table[cls]
+            if isinstance(exc, HTTPException) and exc.status_code in table:
+                return table[exc.status_code]
+        return None
+
+    def _formatter_for(self, request: Request) -> ErrorFormatter:
+        module = request.route.options.get("module") if request.route is not None else None
+        if module is not None and module.error_formatter is not None:
+            return module.error_formatter  # type: ignore[no-any-return]
+        return self.error_formatter
+
+    def _slash_redirect(self, request: Request) -> Response | None:
+        """Redirect ``/notes`` to ``/notes/`` (or back) when only the other one is routed."""
+        if self.settings.trailing_slash != "redirect":
+            return None
+        path = request.path
+        other = path[:-1] if path.endswith("/") else path + "/"
+        # "//evil.com/" or "/\evil.com" would leave the site once used as a Location.
+        if not other.startswith("/") or other.startswith(("//", "/\\")) or "\\" in other:
+            return None
+        method = request.method
+        if not self.router.has_route(method, other):
+            return None
+        location = self_root(request) + quote(other, safe="/-._~!$&'()*+,;=:@%")
+        if request.query_string:
+            location += "?" + request.query_string
+        return RedirectResponse(location, 301 if method in ("GET", "HEAD") else 308)
+
+    async def _refuse_host(self, scope: Scope, receive: Receive, send: Send, host: bytes | None) -> None:
+        shown = "missing or repeated" if host is None else repr(host[:100].decode("latin-1"))
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        security_logger.warning("refused Host %s on %s %r", shown, scope.get("method"), scope.get("path"))
+        request = Request(scope, receive, self)
+        detail = "Invalid Host header; add the host to the allowed_hosts setting"
+        response = self.error_formatter(request, BadRequest(detail))
+        _add_missing(response.headers.raw, self._security_headers)
+        await response(scope, receive, send)
+
+    async def _dispatch_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send, self)
+        try:
+            route, params = self.router.match("WEBSOCKET", scope["path"])
+        except (NotFound, MethodNotAllowed):
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        websocket.path_params = params
+        try:
+            await route.handler(websocket, **params)
+        except WebSocketDisconnect:
+            return
+        except Exception:
+            logger.exception("unhandled error in websocket handler for %r", scope["path"])
+            if not websocket.closed:
+                await websocket.close(1011)
+            return
+        if not websocket.closed:
+            await websocket.close()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await self.startup()
+            except BaseException as exc:
+                logger.exception("start-up failed")
+                await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
+                return
+            await send({"type": "lifespan.startup.complete"})
+            message = await receive()
+        if message["type"] == "lifespan.shutdown":
+            try:
+                await self.shutdown()
+            except BaseException as exc:
+                logger.exception("shut-down failed")
+                await send({"type": "lifespan.shutdown.failed", "message": f"{type(exc).__name__}: {exc}"})
+                return
+            await send({"type": "lifespan.shutdown.complete"})
+
+    def run(self, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
+        """Serve the app with vivace's hardened uvicorn (``python app.py``)."""
+        from ..server import serve
+
+        print(f" * vivace serving {self.name} on http://{host}:{port}/ (Ctrl+C to stop)")
+        serve(self, host=host, port=port, limits=server_limits(self.settings), log_level=log_level)
+
+    def __repr__(self) -> str:
+        return f"<App {self.name!r}>"
+
+
+def server_limits(settings: Settings) -> Any:
+    """The server limits that the settings ask for."""
+    from ..server import ServerLimits
+
+    return ServerLimits(
+        max_header_size=settings.max_header_size,
+        max_header_count=settings.max_header_count,
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        keepalive_timeout=settings.keepalive_timeout,
+    )
+
+
+def self_root(request: Request) -> str:
+    return request.scope.get("root_path", "") or ""
+
+
+async def _call_hook(hook: Callable[..., Any]) -> None:
+    result = hook()
+    if inspect.isawaitable(result):
+        await result
+
+
+def _security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    if not settings.security_headers:
+        return []
+    headers = [
+        (b"x-frame-options", settings.frame_options.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", settings.referrer_policy.encode("latin-1")),
+    ]
+    if settings.hsts_seconds:
+        headers.append((b"strict-transport-security", f"max-age={settings.hsts_seconds}".encode()))
+    return headers
+
+
+def _add_missing(raw: list[tuple[bytes, bytes]], defaults: list[tuple[bytes, bytes]]) -> None:
+    if not raw:
+        raw.extend(defaults)
+        return
+    present = {name for name, _ in raw}
+    raw.extend(header for header in defaults if header[0] not in present)

@@ -1,0 +1,131 @@
+"""Wrapping a user's handler once, at registration.
+
+The signature is read here, never per request: which argument takes the
+request, which take path parameters, whether the handler is a coroutine
+function (awaited on the loop) or a plain function (run in the app's bounded
+thread pool). The wrapper always returns a ``Response``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import msgspec
+
+from .concurrency import ThreadPool
+from .exceptions import ConfigError
+from .requests import Request
+from .responses import HTMLResponse, JSONResponse, Response
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def wrap_handler(
+    endpoint: Callable[..., Any], path_params: Iterable[str], pool: ThreadPool
+) -> Handler:
+    """Build ``await handler(request) -> Response`` for ``endpoint``."""
+    takes_request, param_names = plan_arguments(endpoint, list(path_params))
+    is_async = inspect.iscoroutinefunction(endpoint) or inspect.iscoroutinefunction(
+        getattr(endpoint, "__call__", None)  # noqa: B004 - callable objects with async __call__
+    )
+
+    if is_async:
+        if takes_request and not param_names:
+
+            async def call_async_request(request: Request) -> Response:
+                return to_response(await endpoint(request))
+
+            return call_async_request
+
+        async def call_async(request: Request) -> Response:
+            kwargs = {name: request.path_params[name] for name in param_names}
+            if takes_request:
+                return to_response(await endpoint(request, **kwargs))
+            return to_response(await endpoint(**kwargs))
+
+        return call_async
+
+    async def call_sync(request: Request) -> Response:
+        kwargs = {name: request.path_params[name] for name in param_names}
+        if takes_request:
+            result = await pool.run(endpoint, request, **kwargs)
+        else:
+            result = await pool.run(endpoint, **kwargs)
+        return to_response(result)
+
+    return call_sync
+
+
+def plan_arguments(endpoint: Callable[..., Any], path_params: list[str]) -> tuple[bool, list[str]]:
+    """Whether the handler takes the request first, and which path parameters it takes."""
+    try:
+        signature = inspect.signature(endpoint)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"cannot read the signature of handler {endpoint!r}: {exc}") from None
+    parameters = list(signature.parameters.values())
+    takes_request = bool(parameters) and _is_request_parameter(parameters[0])
+    rest = parameters[1:] if takes_request else parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in rest)
+    names = {p.name for p in rest if p.kind is not inspect.Parameter.VAR_POSITIONAL}
+    name = getattr(endpoint, "__qualname__", repr(endpoint))
+    for param in path_params:
+        if param not in names and not accepts_any:
+            raise ConfigError(
+                f"handler {name}() has no argument {param!r} for the path parameter "
+                f"<{param}>; add it to the signature"
+            )
+    for p in rest:
+        if p.name in path_params or p.default is not inspect.Parameter.empty:
+            continue
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        raise ConfigError(
+            f"handler {name}() argument {p.name!r} is not a path parameter and has no default; "
+            "the first argument named 'request' receives the request"
+        )
+    return takes_request, list(path_params)
+
+
+def _is_request_parameter(param: inspect.Parameter) -> bool:
+    annotation = param.annotation
+    if annotation is Request or annotation == "Request":
+        return True
+    return param.name in ("request", "req")
+
+
+def to_response(value: Any) -> Response:
+    """Turn what a handler returned into a ``Response``."""
+    kind = type(value)
+    if kind is str:
+        return HTMLResponse(value)
+    if kind is dict or kind is list:
+        return JSONResponse(value)
+    if isinstance(value, Response):
+        return value
+    if kind is tuple:
+        return _from_tuple(value)
+    if kind is bytes:
+        return Response(value, media_type="application/octet-stream")
+    if isinstance(value, msgspec.Struct) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    ):
+        return JSONResponse(value)
+    if value is None:
+        raise TypeError("the handler returned None; return a response, a str, bytes, a dict or a list")
+    raise TypeError(f"the handler returned a {kind.__name__}, which is not a response")
+
+
+def _from_tuple(value: tuple[Any, ...]) -> Response:
+    if len(value) not in (2, 3) or not isinstance(value[1], int):
+        raise TypeError("a tuple return must be (body, status) or (body, status, headers)")
+    response = to_response(value[0])
+    response.status_code = value[1]
+    if len(value) == 3:
+        headers = value[2]
+        items = headers.items() if isinstance(headers, dict) else headers
+        for key, header_value in items:
+            response.headers[key] = header_value
+    return response
