@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from http.cookies import SimpleCookie, CookieError
+from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -252,6 +252,8 @@ def decode_json(data: bytes) -> Any:
         return _json_decoder.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise BadRequest("malformed JSON: the body is not valid UTF-8") from None
     except RecursionError:
         raise BadRequest("malformed JSON: nested too deeply") from None
 
