@@ -9,7 +9,9 @@ from typing import Any
 Message = dict[str, Any]
 
 
-def http_scope(method: str = "GET", path: str = "/", headers: Iterable[tuple[bytes, bytes]] = (), query: bytes = b"") -> Message:
+def http_scope(
+    method: str = "GET", path: str = "/", headers: Iterable[tuple[bytes, bytes]] = (), query: bytes = b""
+) -> Message:
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -26,7 +28,9 @@ def http_scope(method: str = "GET", path: str = "/", headers: Iterable[tuple[byt
     }
 
 
-def call(app: Callable[..., Awaitable[None]], scope: Message, receive: Callable[[], Awaitable[Message]]) -> tuple[list[Message], int]:
+def call(
+    app: Callable[..., Awaitable[None]], scope: Message, receive: Callable[[], Awaitable[Message]]
+) -> tuple[list[Message], int]:
     """Run one request; returns the messages sent and the number of receive() calls."""
     sent: list[Message] = []
     calls = 0

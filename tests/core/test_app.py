@@ -261,9 +261,10 @@ def test_middleware_wraps_in_order_and_sees_errors(tmp_path: Path) -> None:
     with TestClient(app) as client:
         response = client.get("/missing")
     assert response.status_code == 404
-    assert response.headers.get_list("x-tag") == ["inner, outer"] or response.headers.get_list(
-        "x-tag"
-    ) == ["inner", "outer"]
+    assert response.headers.get_list("x-tag") == ["inner, outer"] or response.headers.get_list("x-tag") == [
+        "inner",
+        "outer",
+    ]
     assert seen == ["outer-in", "inner-in", "inner-out", "outer-out"]
     with pytest.raises(ConfigError):
         app.add_middleware(tagging, tag="late")

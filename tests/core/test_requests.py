@@ -58,8 +58,12 @@ def test_request_line_headers_and_cookies(app: App) -> None:
     with TestClient(app) as client:
         data = client.get(
             "/inspect?a=1&a=2&empty=&name=caf%C3%A9",
-            headers=[("user-agent", "pytest"), ("accept", "text/html"), ("Accept", "application/json"),
-                     ("cookie", 'theme=dark; broken; lang="fr"; theme=light')],
+            headers=[
+                ("user-agent", "pytest"),
+                ("accept", "text/html"),
+                ("Accept", "application/json"),
+                ("cookie", 'theme=dark; broken; lang="fr"; theme=light'),
+            ],
         ).json()
     assert data["method"] == "GET"
     assert data["path"] == "/inspect"
@@ -75,7 +79,10 @@ def test_request_line_headers_and_cookies(app: App) -> None:
 def test_json_body_round_trip_and_errors(app: App) -> None:
     with TestClient(app) as client:
         assert client.post("/echo", json={"user": {"name": "Zoë"}}).json() == {"user": {"name": "Zoë"}}
-        assert client.post("/echo", content=b"{}", headers={"content-type": "application/vnd.api+json"}).json() == {}
+        assert (
+            client.post("/echo", content=b"{}", headers={"content-type": "application/vnd.api+json"}).json()
+            == {}
+        )
         wrong_type = client.post("/echo", content=b"{}", headers={"content-type": "text/plain"})
         assert wrong_type.status_code == 415
         assert "application/json" in wrong_type.json()["detail"]

@@ -22,7 +22,11 @@ def write(folder: Path, name: str, text: str) -> None:
 @pytest.fixture
 def app(tmp_path: Path) -> App:
     templates = tmp_path / "templates"
-    write(templates, "base.html", "<title>{% block title %}site{% endblock %}</title><main>{% block body %}{% endblock %}</main>")
+    write(
+        templates,
+        "base.html",
+        "<title>{% block title %}site{% endblock %}</title><main>{% block body %}{% endblock %}</main>",
+    )
     write(
         templates,
         "note.html",
@@ -46,8 +50,7 @@ def test_inheritance_globals_and_request(app: App) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.text == (
-        '<title>plain</title><main><a href="/note/7">plain</a>'
-        '<link href="/static/site.css">/note/7</main>'
+        '<title>plain</title><main><a href="/note/7">plain</a><link href="/static/site.css">/note/7</main>'
     )
 
 

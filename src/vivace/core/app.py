@@ -50,12 +50,19 @@ class App(Module):
     beside the calling module; keyword arguments override settings.
     """
 
-    def __init__(self, import_name: str = "__main__", *, root: str | Path | None = None, **settings: Any) -> None:
+    def __init__(
+        self, import_name: str = "__main__", *, root: str | Path | None = None, **settings: Any
+    ) -> None:
         root_path = Path(root) if root is not None else root_of(import_name)
         name = import_name.rpartition(".")[2] if import_name != "__main__" else root_path.name or "app"
         self.settings: Settings = load_settings(root_path, settings)
-        super().__init__(name or "app", import_name, root=root_path,
-                         templates_dir=self.settings.templates_dir, static_dir=self.settings.static_dir)
+        super().__init__(
+            name or "app",
+            import_name,
+            root=root_path,
+            templates_dir=self.settings.templates_dir,
+            static_dir=self.settings.static_dir,
+        )
         self.import_name = import_name
         self.router = Router()
         self.converters: dict[str, type[Converter]] = dict(DEFAULT_CONVERTERS)
@@ -96,8 +103,15 @@ class App(Module):
         else:
             handler = wrap_handler(definition.endpoint, params, self.pool)
         options = dict(definition.options)
-        route = Route(definition.path, segments, definition.methods, definition.endpoint,
-                      handler, definition.name, options)
+        route = Route(
+            definition.path,
+            segments,
+            definition.methods,
+            definition.endpoint,
+            handler,
+            definition.name,
+            options,
+        )
         if definition.module is not None:
             options["module"] = definition.module
         self.router.add(route)

@@ -83,7 +83,7 @@ def server_error(request: Request, exc: BaseException, *, debug: bool) -> Respon
 def debug_response(request: Request, exc: BaseException) -> Response:
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
     if not wants_html(request):
-        body = {
+        body: dict[str, Any] = {
             "type": "about:blank",
             "title": "Internal Server Error",
             "status": 500,
@@ -99,7 +99,7 @@ def debug_response(request: Request, exc: BaseException) -> Response:
         f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>"
         for name, value in redacted_query(request)
     )
-    body = (
+    page = (
         f"<p><b>{html.escape(type(exc).__name__)}</b>: {html.escape(str(exc))}</p>"
         f"<p>{html.escape(request.method)} {html.escape(request.path)} "
         f"&middot; request id {html.escape(request.id)}</p>"
@@ -108,7 +108,7 @@ def debug_response(request: Request, exc: BaseException) -> Response:
         f"<h2>Headers</h2><table>{rows}</table>"
         "<p><small>Shown because debug is on. Never run with debug on in production.</small></p>"
     )
-    return HTMLResponse(_PAGE.format(title="500 Internal Server Error", body=body), 500)
+    return HTMLResponse(_PAGE.format(title="500 Internal Server Error", body=page), 500)
 
 
 def is_secret_name(name: str) -> bool:

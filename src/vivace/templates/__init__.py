@@ -8,7 +8,7 @@ for HTML and XML; compiled templates are cached (and reloaded on change when
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
@@ -41,7 +41,7 @@ class Templates:
     def static_url(self, filename: str) -> str:
         return self.app.url_for("static", filename=filename)
 
-    def render_string(self, name: str | Iterable[str], request: Request | None = None, **context: Any) -> str:
+    def render_string(self, name: str | list[str], request: Request | None = None, **context: Any) -> str:
         template = self.env.get_or_select_template(name)
         if request is not None:
             context.setdefault("request", request)
@@ -56,12 +56,13 @@ def templates_for(app: App) -> Templates:
     templates = app.extensions.get("templates")
     if templates is None:
         templates = app.extensions["templates"] = Templates(app)
-    return templates  # type: ignore[no-any-return]
+    assert isinstance(templates, Templates)
+    return templates
 
 
 def render(
     request: Request,
-    name: str | Iterable[str],
+    name: str | list[str],
     *,
     status: int = 200,
     headers: Mapping[str, str] | None = None,

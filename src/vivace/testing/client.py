@@ -81,7 +81,9 @@ class _ASGITransport(httpx.BaseTransport):
         status, headers, content = self.runner._loop.run(self._call(request, body), timeout=60)
         return httpx.Response(status, headers=headers, content=content, request=request)
 
-    async def _call(self, request: httpx.Request, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    async def _call(
+        self, request: httpx.Request, body: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         url = request.url
         raw_path = url.raw_path.split(b"?", 1)[0]
         scope = {
