@@ -1,0 +1,1 @@
+SECRET_SETTING = "do-not-serve"
