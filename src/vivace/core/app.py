@@ -25,6 +25,7 @@ from .module import Module, RouteDef, mounted, root_of
 from .requests import ClientDisconnect, Request, State
 from .responses import RedirectResponse, Response
 from .routing import DEFAULT_CONVERTERS, Converter, Route, Router, URLBuildError, parse_pattern
+from .secret_key import resolve_secret_key
 from .types import ASGIApp, Receive, Scope, Send
 from .websockets import WebSocket, WebSocketDisconnect
 
@@ -77,6 +78,7 @@ class App(Module):
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         self._stack: ASGIApp | None = None
         self._started = False
+        self._secret_key: str | None = None
         self.hosts = HostPolicy(self.settings.allowed_hosts)
         self._security_headers = _security_headers(self.settings)
         if self.static_path.is_dir():
@@ -85,6 +87,13 @@ class App(Module):
     @property
     def debug(self) -> bool:
         return self.settings.debug
+
+    @property
+    def secret_key(self) -> str:
+        """The key batteries sign with; generated into a local file only when debug is on."""
+        if self._secret_key is None:
+            self._secret_key = resolve_secret_key(self.settings.secret_key, self.debug, self.root)
+        return self._secret_key
 
     # Registration ---------------------------------------------------------------
 
