@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 _FLOAT_CHARS = frozenset("0123456789.")
+_HEX_CHARS = frozenset("0123456789abcdefABCDEF-")
 
 
 class Converter:
@@ -74,8 +75,15 @@ class SlugConverter(Converter):
 
 
 class UUIDConverter(Converter):
+    """The canonical 8-4-4-4-12 form only; ``uuid.UUID`` alone would also take
+    ``urn:``, braces, misplaced hyphens and ``int()`` oddities such as ``_``."""
+
     def to_python(self, value: str) -> uuid.UUID:
-        if len(value) != 36:
+        if (
+            len(value) != 36
+            or value[8] != "-" or value[13] != "-" or value[18] != "-" or value[23] != "-"
+            or not _HEX_CHARS.issuperset(value)
+        ):
             raise ValueError(value)
         return uuid.UUID(value)
 
