@@ -22,13 +22,16 @@ Choices made here:
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, fields
-from typing import Any, TypeAlias
-from urllib.parse import unquote, unquote_to_bytes
+from typing import TypeAlias
+from urllib.parse import unquote
 
 from python_multipart import MultipartParser, QuerystringParser
 from python_multipart.exceptions import MultipartParseError, QuerystringParseError
+from python_multipart.multipart import MultipartState
 
 from .datastructures import Headers, MultiDict
 from .exceptions import BadRequest, ConfigError, PayloadTooLarge, UnsupportedMediaType
@@ -111,9 +114,7 @@ async def parse_form(
             params = _content_type_params(content_type)
             charset = params.get("charset", "utf-8").lower()
             if charset not in {"utf-8", "utf8", "us-ascii", "ascii"}:
-                raise UnsupportedMediaType(
-                    f"form bodies must be UTF-8, got charset {_shorten(charset)!r}"
-                )
+                raise UnsupportedMediaType(f"form bodies must be UTF-8, got charset {_shorten(charset)!r}")
             return await _parse_urlencoded(stream, limits)
         if media_type == "multipart/form-data":
             boundary = _boundary(_content_type_params(content_type))
@@ -200,17 +201,17 @@ def _content_type_params(content_type: str) -> dict[str, str]:
     try:
         return parse_header_options(content_type)[1]
     except ValueError as exc:
-        raise BadRequest(f"malformed Content-Type header: {exc}") from None
+        raise _bad(f"malformed Content-Type header: {exc}") from None
 
 
 def _boundary(params: dict[str, str]) -> bytes:
     boundary = params.get("boundary", "")
     if not boundary:
-        raise BadRequest("multipart Content-Type without a boundary")
+        raise _bad("multipart Content-Type without a boundary")
     if len(boundary) > MAX_BOUNDARY_LENGTH:
-        raise BadRequest(f"multipart boundary longer than {MAX_BOUNDARY_LENGTH} characters")
+        raise _bad(f"multipart boundary longer than {MAX_BOUNDARY_LENGTH} characters")
     if not (boundary.isascii() and boundary.isprintable()) or boundary.endswith(" "):
-        raise BadRequest("multipart boundary has characters RFC 2046 does not allow")
+        raise _bad("multipart boundary has characters RFC 2046 does not allow")
     return boundary.encode("ascii")
 
 
@@ -246,13 +247,56 @@ def _decode(data: bytes | bytearray, what: str) -> str:
 # -- application/x-www-form-urlencoded ---------------------------------------
 
 
+class _Unquoter:
+    """Percent-decodes a value as its pieces arrive, so no single step is long."""
+
+    __slots__ = ("decoded", "size", "tail")
+
+    def __init__(self) -> None:
+        self.decoded = bytearray()
+        self.tail = b""
+        self.size = 0
+
+    def feed(self, data: bytes, limits: FormLimits, what: str) -> None:
+        self.size += len(data)
+        if self.size > limits.max_part_size:
+            raise _too_large(f"a form field {what} is too large", limits, "max_part_size")
+        data = self.tail + data
+        # An escape cut by the end of this piece waits for the next one.
+        cut = data.rfind(b"%", max(len(data) - 2, 0))
+        if cut >= 0:
+            data, self.tail = data[:cut], data[cut:]
+        else:
+            self.tail = b""
+        self.decoded += _unquote(data)
+
+    def finish(self) -> bytes:
+        self.decoded += _unquote(self.tail)
+        self.tail = b""
+        return bytes(self.decoded)
+
+
+_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
+_AMPERSAND_RUNS = re.compile(rb"&&+")
+
+
+def _unquote(data: bytes) -> bytes:
+    """``+`` to space and ``%XX`` to its byte; a ``%`` not followed by two hex digits stays."""
+    data = data.replace(b"+", b" ")
+    return _ESCAPE.sub(_unescape, data) if b"%" in data else data
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    return bytes((int(match[1], 16),))
+
+
 class _UrlencodedReader:
     def __init__(self, limits: FormLimits) -> None:
         self.limits = limits
         self.items: list[tuple[str, FormValue]] = []
         self.count = 0
-        self.name = bytearray()
-        self.value = bytearray()
+        self.name = _Unquoter()
+        self.value = _Unquoter()
         self.parser = QuerystringParser(
             callbacks={
                 "on_field_start": self.on_field_start,
@@ -262,27 +306,31 @@ class _UrlencodedReader:
             }
         )
 
+    def write(self, piece: bytes) -> None:
+        # Empty fields between separators carry nothing; the parser would
+        # step through them one byte at a time.
+        try:
+            self.parser.write(_AMPERSAND_RUNS.sub(b"&", piece))
+        except QuerystringParseError as exc:
+            raise _bad(f"malformed url-encoded form: {exc}") from None
+
     def on_field_start(self) -> None:
         self.count += 1
         if self.count > self.limits.max_fields:
             raise _too_large("too many form fields", self.limits, "max_fields")
-        self.name = bytearray()
-        self.value = bytearray()
+        self.name = _Unquoter()
+        self.value = _Unquoter()
 
     def on_field_name(self, data: bytes, start: int, end: int) -> None:
-        if len(self.name) + end - start > self.limits.max_part_size:
-            raise _too_large("a form field name is too long", self.limits, "max_part_size")
-        self.name += data[start:end]
+        self.name.feed(data[start:end], self.limits, "name")
 
     def on_field_data(self, data: bytes, start: int, end: int) -> None:
-        if len(self.value) + end - start > self.limits.max_part_size:
-            raise _too_large("a form field value is too long", self.limits, "max_part_size")
-        self.value += data[start:end]
+        self.value.feed(data[start:end], self.limits, "value")
 
     def on_field_end(self) -> None:
-        name = _decode(unquote_to_bytes(bytes(self.name).replace(b"+", b" ")), "a field name")
-        value = unquote_to_bytes(bytes(self.value).replace(b"+", b" "))
-        self.items.append((name, _decode(value, f"the value of field {_shorten(name)!r}")))
+        name = _decode(self.name.finish(), "a field name")
+        value = _decode(self.value.finish(), f"the value of field {_shorten(name)!r}")
+        self.items.append((name, value))
 
 
 async def _parse_urlencoded(stream: AsyncIterator[bytes], limits: FormLimits) -> FormData:
@@ -293,10 +341,9 @@ async def _parse_urlencoded(stream: AsyncIterator[bytes], limits: FormLimits) ->
             received += len(piece)
             if received > limits.max_body_size:
                 raise _too_large("the form body is too large", limits, "max_body_size")
-            try:
-                reader.parser.write(piece)
-            except QuerystringParseError as exc:
-                raise _bad(f"malformed url-encoded form: {exc}") from None
+            reader.write(piece)
+            if len(piece) < len(chunk):
+                await asyncio.sleep(0)
     reader.parser.finalize()
     return FormData(reader.items)
 
@@ -317,10 +364,11 @@ class _MultipartReader:
         self.items: list[tuple[str, FormValue]] = []
         self.uploads: list[UploadFile] = []
         self.pending: list[tuple[UploadFile, bytes]] = []
-        self.fields = 0
-        self.files = 0
-        self.started = False
+        self.field_count = 0
+        self.file_count = 0
+        self.began = False
         self.ended = False
+        self.outside = 0
         self.headers: list[tuple[bytes, bytes]] = []
         self.header_name = bytearray()
         self.header_value = bytearray()
@@ -344,7 +392,39 @@ class _MultipartReader:
             max_header_size=limits.max_part_header_size,
         )
 
-    def write(self, piece: bytes) -> None:
+    def feed(self, piece: bytes) -> None:
+        """Parse one piece, bounding what the parser skips outside the parts.
+
+        Only CR and LF may come before the first boundary (python-multipart
+        would otherwise accept some preambles and not others depending on how
+        the body is cut); blank padding after a boundary and an epilogue
+        after the closing one are allowed up to ``max_part_header_size``.
+        """
+        bound = self.limits.max_part_header_size
+        if self.ended:
+            self.outside += len(piece)
+            if self.outside > bound:
+                raise _bad(f"more than {bound} bytes after the closing boundary")
+            return
+        if not self.began:
+            stripped = piece.lstrip(b"\r\n")
+            self.outside += len(piece) - len(stripped)
+            if self.outside > bound:
+                raise _bad(f"more than {bound} bytes before the first boundary")
+            if not stripped:
+                return
+            self.began = True
+            self.outside = 0
+            piece = stripped
+        self._write(piece)
+        if self.parser.state == MultipartState.BOUNDARY_PADDING:
+            self.outside += len(piece)
+            if self.outside > bound:
+                raise _bad(f"more than {bound} bytes of padding after a boundary")
+        else:
+            self.outside = 0
+
+    def _write(self, piece: bytes) -> None:
         try:
             self.parser.write(piece)
         except MultipartParseError as exc:
@@ -374,7 +454,6 @@ class _MultipartReader:
             raise self._headers_too_large()
 
     def on_part_begin(self) -> None:
-        self.started = True
         self.headers = []
         self.header_bytes = 0
         self.value = None
@@ -398,13 +477,13 @@ class _MultipartReader:
         headers = Headers(self.headers)
         self.name, filename = _content_disposition(headers)
         if filename is None:
-            self.fields += 1
-            if self.fields > self.limits.max_fields:
+            self.field_count += 1
+            if self.field_count > self.limits.max_fields:
                 raise _too_large("too many form fields", self.limits, "max_fields")
             self.value = bytearray()
             return
-        self.files += 1
-        if self.files > self.limits.max_files:
+        self.file_count += 1
+        if self.file_count > self.limits.max_files:
             raise _too_large("too many files", self.limits, "max_files")
         content_type = headers.get("content-type", "").strip() or "application/octet-stream"
         self.upload = UploadFile(
@@ -485,36 +564,25 @@ def _extended_value(value: str | None) -> str | None:
     return unquote(encoded, encoding=charset, errors="replace")
 
 
-async def _parse_multipart(
-    boundary: bytes, stream: AsyncIterator[bytes], limits: FormLimits
-) -> FormData:
+async def _parse_multipart(boundary: bytes, stream: AsyncIterator[bytes], limits: FormLimits) -> FormData:
     reader = _MultipartReader(boundary, limits)
-    outside_parts = limits.max_part_header_size
     received = 0
-    epilogue = 0
     try:
         async for chunk in stream:
             for piece in _pieces(chunk):
                 received += len(piece)
                 if received > limits.max_upload_size:
                     raise _too_large("the multipart body is too large", limits, "max_upload_size")
-                if reader.ended:
-                    epilogue += len(piece)
-                    if epilogue > outside_parts:
-                        raise _bad(f"more than {outside_parts} bytes after the closing boundary")
-                    continue
-                reader.write(piece)
+                reader.feed(piece)
                 await reader.flush()
-                if not reader.started and received > outside_parts:
-                    raise _bad(f"no multipart boundary in the first {outside_parts} bytes")
+                if len(piece) < len(chunk):
+                    await asyncio.sleep(0)
         reader.parser.finalize()
         if not reader.ended:
             raise _bad("the multipart body ends without its closing boundary")
+        for upload in reader.uploads:
+            await upload.seek(0)
     except BaseException:
         reader.close()
         raise
     return FormData(reader.items)
-
-
-def _unused(*_: Any) -> None:
-    """Keeps the module importable under ``python -W error`` tooling."""

@@ -65,7 +65,15 @@ class UploadFile:
     may use ``file`` directly. ``size`` counts the bytes received.
     """
 
-    __slots__ = ("_spool_size", "content_type", "file", "filename", "headers", "raw_filename", "size")
+    __slots__ = (
+        "_spool_size",
+        "content_type",
+        "file",
+        "filename",
+        "headers",
+        "raw_filename",
+        "size",
+    )
 
     def __init__(
         self,
@@ -81,7 +89,7 @@ class UploadFile:
         self.headers = headers if headers is not None else Headers()
         self.size = 0
         self._spool_size = spool_size
-        self.file: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=spool_size)
+        self.file: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=spool_size)  # noqa: SIM115
 
     @property
     def in_memory(self) -> bool:
