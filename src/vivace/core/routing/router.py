@@ -26,13 +26,14 @@ class Endpoint:
         self.allow: list[str] = []
 
     def add(self, route: Route, methods: frozenset[str]) -> None:
-        for method in methods:
-            if method in self.by_method:
-                existing = self.by_method[method]
+        for method in sorted(methods):
+            existing = self.by_method.get(method)
+            if existing is not None:
                 raise ConfigError(
                     f"{method} {route.path} is already routed to "
                     f"{_describe(existing.endpoint)}; remove one of the two routes"
                 )
+        for method in methods:
             self.by_method[method] = route
         self.allow = sorted(m for m in self.by_method if m != "WEBSOCKET")
 
@@ -74,7 +75,7 @@ class Router:
                 elif segment.converter.matches_slashes:
                     if node.rest is None or node.rest[0].name != segment.name:
                         if node.rest is not None:
-                                        raise ConfigError(
+                            raise ConfigError(
                                 f"{route.path}: another route already takes the rest of the "
                                 f"path here as <{node.rest[0].converter_name}:{node.rest[0].name}>"
                             )

@@ -98,12 +98,14 @@ class Route:
             if isinstance(segment, str):
                 parts.append(quote(segment, safe=_SAFE))
                 continue
-            if segment.name not in params:
+            if params.get(segment.name) is None:
                 raise URLBuildError(
                     f"url_for({self.name!r}) needs parameter {segment.name!r} for {self.path!r}"
                 )
             try:
                 text = segment.converter.to_url(params[segment.name])
+                if "/" in text and not segment.converter.matches_slashes:
+                    raise ValueError("a '/' would split the segment")
                 segment.converter.to_python(text)
             except ValueError as exc:
                 raise URLBuildError(
