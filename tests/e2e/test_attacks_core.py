@@ -182,3 +182,25 @@ def test_many_ranges_are_bounded(server: RunningServer) -> None:
     assert response.status_code in (200, 206, 416)
     assert len(response.content) < 10_000
     assert time.monotonic() - started < 1
+
+
+def test_too_many_form_fields_is_413(server: RunningServer) -> None:
+    body = "&".join(f"{i}" for i in range(10_001)).encode()
+    response = httpx.post(
+        server.url + "/upload", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 413
+    assert "max_form_fields" in response.json()["detail"]
+    still_serving(server)
+
+
+def test_big_multipart_field_is_refused_without_buffering(server: RunningServer) -> None:
+    head = (
+        b"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 50000200\r\n\r\n"
+        b'--XyZ\r\nContent-Disposition: form-data; name="big"\r\n\r\n'
+    )
+    answer, sent = send_body_until_closed(server.port, head, b"x" * 65536, 50_000_000)
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert sent < 8 * 1024 * 1024
+    still_serving(server)
