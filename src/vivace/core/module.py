@@ -66,6 +66,8 @@ class Module:
         self.error_formatter: Callable[..., Any] | None = None
         self.startup_hooks: list[Callable[..., Any]] = []
         self.shutdown_hooks: list[Callable[..., Any]] = []
+        # Where the module has been mounted; a route declared later would be lost.
+        self.mounted_at: list[str] = []
 
     @property
     def templates_path(self) -> Path:
@@ -100,9 +102,16 @@ class Module:
             method_set |= {"HEAD"}
         if name is None:
             name = getattr(endpoint, "__name__", None)
+            if name is not None and not name.isidentifier():
+                name = None  # "<lambda>" names nothing
         self._add(RouteDef(path, endpoint, method_set, name, options))
 
     def _add(self, definition: RouteDef) -> None:
+        if self.mounted_at:
+            raise ConfigError(
+                f"cannot add route {definition.path!r} to module {self.name!r}: it is already "
+                f"mounted at {self.mounted_at[0]!r}; declare its routes before registering it"
+            )
         self.definitions.append(definition)
 
     def route(
@@ -176,7 +185,9 @@ def flatten(entries: list[URLEntry], prefix: str, namespace: str | None) -> list
             if view.entries is not None:
                 found.extend(flatten(list(view.entries), full, inner))
             elif view.module is not None:
-                found.extend(mounted(view.module, full, inner or view.module.name))
+                # As app.register(): the module's own name is its namespace unless one is given.
+                inner = qualify(namespace, view.namespace or view.module.name)
+                found.extend(mounted(view.module, full, inner))
             continue
         methods = frozenset(m.upper() for m in (entry.methods or ("GET",)))
         if "GET" in methods:
@@ -189,6 +200,7 @@ def flatten(entries: list[URLEntry], prefix: str, namespace: str | None) -> list
 def mounted(module: Module, prefix: str, namespace: str | None) -> list[RouteDef]:
     """A module's definitions placed under ``prefix``, names in ``namespace``."""
     base = prefix.rstrip("/")
+    module.mounted_at.append(base + "/")
     defs = [
         replace(d, path=base + d.path, name=qualify(namespace, d.name), module=module)
         for d in module.definitions
