@@ -32,6 +32,19 @@ def wrap_handler(
         getattr(endpoint, "__call__", None)  # noqa: B004 - callable objects with async __call__
     )
 
+    if not is_async and inspect.iscoroutinefunction(inspect.unwrap(endpoint)):
+        # A plain decorator around an ``async def`` (``functools.wraps``): it runs on the
+        # loop and may return the coroutine or, short-circuiting, a ready value.
+
+        async def call_wrapped(request: Request) -> Response:
+            kwargs = {name: request.path_params[name] for name in param_names}
+            result = endpoint(request, **kwargs) if takes_request else endpoint(**kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+            return to_response(result)
+
+        return call_wrapped
+
     if is_async:
         if takes_request and not param_names:
 
@@ -71,6 +84,12 @@ def plan_arguments(endpoint: Callable[..., Any], path_params: list[str]) -> tupl
     accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in rest)
     names = {p.name for p in rest if p.kind is not inspect.Parameter.VAR_POSITIONAL}
     name = getattr(endpoint, "__qualname__", repr(endpoint))
+    for p in rest:
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY and p.name in path_params:
+            raise ConfigError(
+                f"handler {name}() takes the path parameter {p.name!r} as positional-only; "
+                "path parameters are passed by name, so remove the '/' before it"
+            )
     for param in path_params:
         if param not in names and not accepts_any:
             raise ConfigError(
@@ -113,16 +132,27 @@ def to_response(value: Any) -> Response:
         dataclasses.is_dataclass(value) and not isinstance(value, type)
     ):
         return JSONResponse(value)
+    # Subclasses after the exact types: Jinja's Markup is a str, OrderedDict a dict.
+    if isinstance(value, str):
+        return HTMLResponse(str(value))
+    if isinstance(value, (dict, list)):
+        return JSONResponse(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return Response(bytes(value), media_type="application/octet-stream")
     if value is None:
         raise TypeError("the handler returned None; return a response, a str, bytes, a dict or a list")
+    if inspect.isawaitable(value):
+        raise TypeError("the handler returned an awaitable; declare it 'async def' or await it")
     raise TypeError(f"the handler returned a {kind.__name__}, which is not a response")
 
 
 def _from_tuple(value: tuple[Any, ...]) -> Response:
-    if len(value) not in (2, 3) or not isinstance(value[1], int):
+    if len(value) not in (2, 3) or not isinstance(value[1], int) or isinstance(value[1], bool):
         raise TypeError("a tuple return must be (body, status) or (body, status, headers)")
+    if not 100 <= value[1] <= 599:
+        raise TypeError(f"the handler returned status {value[1]}; a status is 100 to 599")
     response = to_response(value[0])
-    response.status_code = value[1]
+    response.status_code = int(value[1])
     if len(value) == 3:
         headers = value[2]
         items = headers.items() if isinstance(headers, dict) else headers
