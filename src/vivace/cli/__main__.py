@@ -1,0 +1,5 @@
+"""``python -m vivace.cli``: the ``vivace`` command without the script."""
+
+from . import main
+
+main()

@@ -1,0 +1,1 @@
+"""The demo app that ``vivace demo`` serves; see ``app.py``."""
