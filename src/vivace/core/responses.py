@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.cookies
 from collections.abc import AsyncIterable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, Literal
 
@@ -16,6 +16,7 @@ from .types import Receive, Scope, Send
 HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
 
 _json_encoder = msgspec.json.Encoder()
+_BAD_IN_COOKIE_ATTRIBUTE = frozenset(";\x7f" + "".join(map(chr, range(32))))
 
 
 class Response:
@@ -29,7 +30,7 @@ class Response:
 
     def __init__(
         self,
-        content: bytes | str | None = None,
+        content: Any = None,
         status_code: int = 200,
         headers: HeadersLike | None = None,
         media_type: str | None = None,
@@ -43,7 +44,8 @@ class Response:
             items = headers.items() if isinstance(headers, Mapping) else headers
             for key, value in items:
                 self.headers.add(key, value)
-        self._secure_cookies: list[int] | None = None
+        # Set-Cookie values that get ``Secure`` when the request came over HTTPS.
+        self._secure_cookies: set[bytes] | None = None
 
     def render(self, content: Any) -> bytes:
         if content is None:
@@ -73,9 +75,10 @@ class Response:
         if b"content-length" not in names and self._has_length():
             extra.append((b"content-length", str(len(self.body)).encode()))
         if self._secure_cookies is not None and scope.get("scheme") in ("https", "wss"):
+            pending = self._secure_cookies
             raw = [
-                (k, v + b"; Secure") if i in self._secure_cookies else (k, v)
-                for i, (k, v) in enumerate(raw)
+                (k, v + b"; Secure") if k == b"set-cookie" and v in pending else (k, v)
+                for k, v in raw
             ]
         return raw + extra if extra else raw
 
@@ -119,9 +122,13 @@ class Response:
             morsel["max-age"] = str(max_age)
         if expires is not None:
             if isinstance(expires, datetime):
-                morsel["expires"] = format_datetime(expires.astimezone(timezone.utc), usegmt=True)
+                morsel["expires"] = format_datetime(expires.astimezone(UTC), usegmt=True)
             else:
-                morsel["expires"] = str(expires)
+                # An int is seconds from now, which the morsel turns into a date.
+                morsel["expires"] = int(expires)
+        for attribute, text in (("path", path), ("domain", domain)):
+            if text is not None and _BAD_IN_COOKIE_ATTRIBUTE.intersection(text):
+                raise ValueError(f"cookie {attribute} {text!r} may not contain ';' or control characters")
         morsel["path"] = path
         if domain is not None:
             morsel["domain"] = domain
@@ -135,17 +142,18 @@ class Response:
                 secure = True  # browsers drop SameSite=None cookies without Secure
         if secure:
             morsel["secure"] = True
-        self.headers.add("set-cookie", morsel.OutputString())
+        cookie = morsel.OutputString()
+        self.headers.add("set-cookie", cookie)
         if secure is None:
             if self._secure_cookies is None:
-                self._secure_cookies = []
-            self._secure_cookies.append(len(self.headers.raw) - 1)
+                self._secure_cookies = set()
+            self._secure_cookies.add(cookie.encode("latin-1"))
 
     def delete_cookie(
         self, key: str, *, path: str = "/", domain: str | None = None
     ) -> None:
         self.set_cookie(
-            key, "", max_age=0, expires=datetime(1970, 1, 1, tzinfo=timezone.utc),
+            key, "", max_age=0, expires=datetime(1970, 1, 1, tzinfo=UTC),
             path=path, domain=domain,
         )
 
