@@ -305,3 +305,26 @@ def test_event_bus_delivers_only_to_listeners(tmp_path: Path) -> None:
     app.events.emit("db.query", sql="SELECT 2", duration=0.1)
     assert got == [{"sql": "SELECT 1", "duration": 0.1}]
     assert not app.events.has_listeners("db.query")
+
+
+def test_an_app_serves_several_clients_with_paired_start_and_stop(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    log: list[str] = []
+    app.on_startup(lambda: log.append("start"))
+    app.on_shutdown(lambda: log.append("stop"))
+    for _ in range(2):
+        with TestClient(app) as client:
+            client.get("/")
+    assert log == ["start", "stop", "start", "stop"]
+
+
+def test_a_request_before_the_lifespan_does_not_skip_start_up(tmp_path: Path) -> None:
+    from .asgi import call, chunks, http_scope
+
+    app = make_app(tmp_path)
+    log: list[str] = []
+    app.on_startup(lambda: log.append("start"))
+    call(app, http_scope(), chunks(b""))
+    with TestClient(app) as client:
+        client.get("/")
+    assert log == ["start"]

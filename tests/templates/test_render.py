@@ -121,3 +121,15 @@ def test_compiled_templates_are_cached(tmp_path: Path) -> None:
     templates = templates_for(App("t", root=tmp_path))
     first = templates.env.get_template("t.html")
     assert templates.env.get_template("t.html") is first
+
+
+def test_context_may_use_the_names_of_renders_own_parameters(tmp_path: Path) -> None:
+    write(tmp_path / "templates", "hello.html", "{{ name }} {{ request }}")
+    app = App("t", root=tmp_path)
+
+    @app.get("/")
+    def index(request: Any) -> Any:
+        return render(request, "hello.html", name="Ada", request="shown")
+
+    with TestClient(app) as client:
+        assert client.get("/").text == "Ada shown"

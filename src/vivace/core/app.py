@@ -76,8 +76,9 @@ class App(Module):
         self.template_dirs: list[Path] = [self.templates_path]
         self.error_formatter: ErrorFormatter = problem_details
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
+        # Routes and middleware are fixed once the stack is built (first request or start-up).
         self._stack: ASGIApp | None = None
-        self._started = False
+        self._running = False
         self._secret_key: str | None = None
         self.hosts = HostPolicy(self.settings.allowed_hosts)
         self._security_headers = _security_headers(self.settings)
@@ -98,7 +99,7 @@ class App(Module):
     # Registration ---------------------------------------------------------------
 
     def _add(self, definition: RouteDef) -> None:
-        if self._started:
+        if self._stack is not None:
             raise ConfigError(
                 f"cannot add route {definition.path!r}: the app has started serving; "
                 "declare every route before the first request"
@@ -185,7 +186,7 @@ class App(Module):
 
     def add_middleware(self, middleware: Callable[..., ASGIApp], **options: Any) -> None:
         """Wrap the app in ``middleware(app, **options)``; the last added runs first."""
-        if self._started:
+        if self._stack is not None:
             raise ConfigError("cannot add middleware after the app has started serving")
         self._middleware.append((middleware, options))
 
@@ -215,10 +216,12 @@ class App(Module):
         return app
 
     async def startup(self) -> None:
-        if self._started:
+        """Run the start-up hooks; each start is paired with one ``shutdown()``."""
+        if self._running:
             return
-        self._stack = self._build_stack()
-        self._started = True
+        if self._stack is None:
+            self._stack = self._build_stack()
+        self._running = True
         for extension in list(self.extensions.values()):
             start = getattr(extension, "startup", None)
             if start is not None:
@@ -227,6 +230,9 @@ class App(Module):
             await _call_hook(hook)
 
     async def shutdown(self) -> None:
+        if not self._running:
+            return
+        self._running = False
         hooks = [*self.shutdown_hooks, *(h for m in self.modules for h in m.shutdown_hooks)]
         for hook in reversed(hooks):
             await _call_hook(hook)
@@ -243,7 +249,6 @@ class App(Module):
             return
         if self._stack is None:
             self._stack = self._build_stack()
-            self._started = True
         host = find_host(scope["headers"])
         if host is None or not self.hosts.allows(host):
             await self._refuse_host(scope, receive, send, host)

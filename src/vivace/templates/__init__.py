@@ -41,8 +41,8 @@ class Templates:
     def static_url(self, filename: str) -> str:
         return self.app.url_for("static", filename=filename)
 
-    def render_string(self, name: str | list[str], request: Request | None = None, **context: Any) -> str:
-        template = self.env.get_or_select_template(name)
+    def render_string(self, name: str | list[str], request: Request | None = None, /, **context: Any) -> str:
+        template = self.env.get_or_select_template(list(name) if isinstance(name, list) else name)
         if request is not None:
             context.setdefault("request", request)
             for processor in self.context_processors:
@@ -63,6 +63,7 @@ def templates_for(app: App) -> Templates:
 def render(
     request: Request,
     name: str | list[str],
+    /,
     *,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
