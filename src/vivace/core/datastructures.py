@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar, overload
 from urllib.parse import parse_qsl
@@ -171,14 +172,17 @@ class MutableHeaders(Headers):
             self[k] = v
 
 
-_FORBIDDEN_IN_HEADER = frozenset("\r\n\x00")
+# RFC 9110: a field name is a token; a value has no control character but tab.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _encode_header(key: str, value: str) -> tuple[bytes, bytes]:
-    if not key or _FORBIDDEN_IN_HEADER.intersection(key) or ":" in key or " " in key:
+    if _HEADER_NAME.fullmatch(key) is None:
         raise ValueError(f"invalid header name {key!r}")
-    if _FORBIDDEN_IN_HEADER.intersection(value):
+    if _BAD_IN_VALUE.search(value) is not None:
         raise ValueError(
-            f"header {key!r} has a CR, LF or NUL in its value; refusing to split the response"
+            f"header {key!r} has a CR, LF, NUL or other control character in its value; "
+            "refusing to split the response"
         )
     return key.lower().encode("latin-1"), value.encode("latin-1")
