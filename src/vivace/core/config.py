@@ -28,6 +28,17 @@ Bytes = Annotated[int, msgspec.Meta(ge=0, description="a number of bytes")]
 Count = Annotated[int, msgspec.Meta(ge=0, description="a whole number, 0 or more")]
 Seconds = Annotated[float, msgspec.Meta(gt=0, description="a number of seconds above 0")]
 
+ReferrerPolicy = Literal[
+    "no-referrer",
+    "no-referrer-when-downgrade",
+    "origin",
+    "origin-when-cross-origin",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+    "unsafe-url",
+]
+
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Every setting with its default; ``App(**settings)`` overrides them."""
@@ -53,14 +64,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_header_count: Count = 100
     header_timeout: Seconds = 10.0
     keepalive_timeout: Seconds = 5.0
-    thread_pool_size: Annotated[int, msgspec.Meta(ge=1)] = 40
+    thread_pool_size: Annotated[int, msgspec.Meta(ge=1, description="a whole number, 1 or more")] = 40
     trailing_slash: Literal["redirect", "strict"] = "redirect"
     static_url: str = "/static/"
     static_dir: str = "static"
     templates_dir: str = "templates"
     security_headers: bool = True
     frame_options: Literal["DENY", "SAMEORIGIN"] = "DENY"
-    referrer_policy: str = "same-origin"
+    referrer_policy: ReferrerPolicy = "same-origin"
     hsts_seconds: Count = 0
 
 
@@ -129,19 +140,33 @@ def _validate(values: dict[str, Any], origin: dict[str, str]) -> Settings:
         key = found.group(1) if found else ""
         if key in values:
             allowed = _describe(key)
+            shown = "[redacted]" if "secret" in key else repr(values[key])
             raise ConfigError(
-                f"setting {key} = {values[key]!r} (from {origin[key]}) is invalid: "
+                f"setting {key} = {shown} (from {origin[key]}) is invalid: "
                 f"{message.split(' - at ')[0]}; allowed: {allowed}"
             ) from None
         raise ConfigError(f"invalid settings: {message}") from None
 
 
 def _describe(key: str) -> str:
+    """What a setting accepts, in words."""
     annotation = FIELDS[key].type
     meta = getattr(annotation, "__metadata__", ())
     for item in meta:
         if isinstance(item, msgspec.Meta) and item.description:
             return item.description
-    if getattr(annotation, "__origin__", None) is Literal:
+    origin = getattr(annotation, "__origin__", None)
+    if origin is Literal:
         return " or ".join(repr(a) for a in annotation.__args__)
-    return getattr(annotation, "__name__", str(annotation))
+    if origin is list:
+        return "a list of strings (comma-separated in an environment variable)"
+    return _WORDS.get(annotation, str(annotation))
+
+
+_WORDS: dict[Any, str] = {
+    bool: "true or false",
+    str: "a string",
+    str | None: "a string, or none",
+    int: "a whole number",
+    float: "a number",
+}
