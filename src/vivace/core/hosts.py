@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .exceptions import ConfigError
+
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 _CACHE_SIZE = 256
 
@@ -16,6 +18,13 @@ _CACHE_SIZE = 256
 class HostPolicy:
     def __init__(self, allowed: Iterable[str]) -> None:
         allowed = [host.lower() for host in allowed]
+        for host in allowed:
+            if host != "*" and split_host(host.removeprefix(".")) != host.removeprefix("."):
+                raise ConfigError(
+                    f"allowed_hosts entry {host!r} is not a host name: write the name alone, "
+                    "without scheme, port or path ('example.com', '.example.com' for its "
+                    "subdomains, '[::1]', or '*' for any)"
+                )
         self.any = "*" in allowed
         self.exact = frozenset(h for h in allowed if not h.startswith("."))
         self.suffixes = tuple(h for h in allowed if h.startswith("."))
@@ -37,6 +46,8 @@ class HostPolicy:
         name = split_host(host)
         if name is None:
             return False
+        if name.endswith(".") and not name.endswith(".."):
+            name = name[:-1]  # the fully qualified form, "example.com."
         if self.any or name in self.exact:
             return True
         return any(name.endswith(suffix) or name == suffix[1:] for suffix in self.suffixes)
