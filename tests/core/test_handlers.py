@@ -421,3 +421,47 @@ def test_a_cookie_value_with_cr_lf_is_quoted_not_split(tmp_path: Path) -> None:
     assert "\r" not in value
     assert "\n" not in value
     assert value.startswith('s="v\\015\\012Set-Cookie: x=1"')
+
+
+@pytest.mark.parametrize(
+    "raise_it",
+    [
+        lambda: abort(400, headers={"x-user": SPLIT}),
+        lambda: abort(400, headers=[("x-user\r\nset-cookie", "x=1")]),
+        lambda: abort(1000),
+        lambda: abort(302, "redirects are responses, not errors"),
+        lambda: abort(200),
+    ],
+)
+def test_a_bad_http_error_fails_closed_as_a_500(
+    tmp_path: Path, raise_it: Callable[[], Any], quiet_errors: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(tmp_path)
+    app.add_route("/e", raise_it, name="e")
+    response = get(app, "/e")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "x-user" not in response.headers
+    assert "set-cookie" not in response.headers
+
+
+def test_http_exception_classes() -> None:
+    from vivace.core import exceptions as e
+
+    cases = [
+        (e.BadRequest, 400), (e.NotFound, 404), (e.RequestTimeout, 408),
+        (e.PayloadTooLarge, 413), (e.UnsupportedMediaType, 415), (e.HeaderTooLarge, 431),
+    ]
+    for cls, status in cases:
+        error = cls("why")
+        assert isinstance(error, HTTPException)
+        assert isinstance(error, e.VivaceError)
+        assert (error.status_code, error.detail) == (status, "why")
+    allowed = e.MethodNotAllowed(["POST", "GET", "GET"])
+    assert allowed.allowed == ["GET", "POST"]
+    assert allowed.headers == [("allow", "GET, POST")]
+    assert HTTPException(499).title == "Error"
+    assert HTTPException(404).detail == "Not Found"
+    assert str(HTTPException(409, "taken")) == "409 Conflict: taken"
+    assert issubclass(e.MissingDependency, ImportError)
+    assert "pip install 'vivace[postgres]'" in str(e.MissingDependency("psycopg", "postgres"))

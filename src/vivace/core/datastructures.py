@@ -177,6 +177,11 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
+def check_header(key: str, value: str) -> None:
+    """Raise ``ValueError`` unless ``key: value`` is a header safe to send."""
+    _encode_header(key, value)
+
+
 def _encode_header(key: str, value: str) -> tuple[bytes, bytes]:
     if _HEADER_NAME.fullmatch(key) is None:
         raise ValueError(f"invalid header name {key!r}")

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, NoReturn
 
+from .datastructures import check_header
+
 
 class VivaceError(Exception):
     """Base class of the errors vivace raises on purpose."""
@@ -56,6 +58,8 @@ class HTTPException(VivaceError):
     ) -> None:
         if status_code is not None:
             self.status_code = status_code
+        if not 400 <= self.status_code <= 599:
+            raise ValueError(f"an HTTP error status is 400 to 599, not {self.status_code!r}")
         self.title = _phrase(self.status_code)
         self.detail = detail if detail is not None else self.title
         if headers is None:
@@ -64,6 +68,9 @@ class HTTPException(VivaceError):
             self.headers = list(headers.items())
         else:
             self.headers = list(headers)
+        for name, value in self.headers:
+            # Checked here, so a bad header fails where it is raised, as a 500.
+            check_header(name, value)
         self.errors = errors
         super().__init__(f"{self.status_code} {self.title}: {self.detail}")
 
