@@ -8,6 +8,7 @@ import datetime
 import functools
 import logging
 import threading
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import msgspec
 import pytest
 
 from vivace import App, Request
+from vivace.core.datastructures import Headers
 from vivace.core.exceptions import ConfigError, HTTPException, abort
 from vivace.core.handlers import plan_arguments, to_response
 from vivace.core.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -253,7 +255,16 @@ def test_return_types(tmp_path: Path, value: Any, status: int, content_type: str
     assert response.headers["content-length"] == str(len(body))
 
 
-@pytest.mark.parametrize("headers", [{"X-One": "1", "x-two": "2"}, [("X-One", "1"), ("x-two", "2")]])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-One": "1", "x-two": "2"},
+        [("X-One", "1"), ("x-two", "2")],
+        Headers({"X-One": "1", "x-two": "2"}),
+        types.MappingProxyType({"X-One": "1", "x-two": "2"}),
+    ],
+    ids=["dict", "pairs", "Headers", "mapping"],
+)
 def test_three_tuple_sets_headers(tmp_path: Path, headers: Any) -> None:
     app = make_app(tmp_path)
     app.add_route("/r", lambda: ("body", 202, headers), name="r")

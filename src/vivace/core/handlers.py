@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -155,7 +155,7 @@ def _from_tuple(value: tuple[Any, ...]) -> Response:
     response.status_code = int(value[1])
     if len(value) == 3:
         headers = value[2]
-        items = headers.items() if isinstance(headers, dict) else headers
+        items = headers.items() if isinstance(headers, Mapping) else headers
         for key, header_value in items:
             response.headers[key] = header_value
     return response
