@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import pickle
 import time
 import uuid
 from typing import Any
@@ -94,6 +95,19 @@ def test_uuid_accepts_the_canonical_form_in_either_case() -> None:
     assert converter.to_python(SAMPLE_UUID.upper()) == uuid.UUID(SAMPLE_UUID)
 
 
+def test_uuid_value_is_a_whole_uuid() -> None:
+    found = UUIDConverter().to_python(SAMPLE_UUID)
+    expected = uuid.UUID(SAMPLE_UUID)
+    assert type(found) is uuid.UUID
+    assert (str(found), hash(found), found.version, found.is_safe) == (
+        SAMPLE_UUID, hash(expected), expected.version, expected.is_safe
+    )
+    assert pickle.loads(pickle.dumps(found)) == expected
+    assert {found: 1}[expected] == 1
+    with pytest.raises(TypeError):
+        found.int = 3  # type: ignore[misc]
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -104,6 +118,11 @@ def test_uuid_accepts_the_canonical_form_in_either_case() -> None:
         "----" + SAMPLE_UUID.replace("-", ""),  # hyphens moved to the front
         SAMPLE_UUID[:8] + "_" + SAMPLE_UUID[9:],  # int() would take the underscore
         "+" + SAMPLE_UUID[1:],
+        " " + SAMPLE_UUID[1:],
+        "0x" + SAMPLE_UUID[2:],
+        "0X" + SAMPLE_UUID[2:],
+        "\u0661" + SAMPLE_UUID[1:],  # int() takes other scripts' digits
+        SAMPLE_UUID[:9] + "-" + SAMPLE_UUID[10:],
         SAMPLE_UUID[:-1] + "g",
         SAMPLE_UUID + "0",
     ],

@@ -187,6 +187,32 @@ def test_first_registered_wins_among_equals(tmp_path: Path, first: str, expected
         assert client.get("/v/five").text == "str five"
 
 
+def test_first_registered_wins_when_a_later_route_shares_a_prefix(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    app.add_route("/a/<int:x>/b", lambda x: "int b", name="one")
+    app.add_route("/a/<str:y>/c", lambda y: "str c", name="two")
+    app.add_route("/a/<int:x>/c", lambda x: "int c", name="three")
+    app.add_route("/a/<int:x>/d", lambda x: "int d", name="four")
+    with TestClient(app) as client:
+        assert client.get("/a/5/b").text == "int b"
+        assert client.get("/a/5/c").text == "str c"
+        assert client.get("/a/5/d").text == "int d"
+
+
+def test_one_pattern_declared_in_pieces_shares_methods(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    app.add_route("/n/<int:id>", lambda id: "get", name="get")
+    app.add_route("/n/<slug>", lambda slug: "slug", name="slug")
+    app.add_route("/n/<int:id>", lambda id: "put", ["PUT"], name="put")
+    with pytest.raises(ConfigError, match=r"GET /n/<int:id> is already routed"):
+        app.add_route("/n/<int:id>", lambda id: "again", name="again")
+    with TestClient(app) as client:
+        assert client.put("/n/1").text == "put"
+        assert client.get("/n/1").text == "get"
+        response = client.delete("/n/1")
+    assert response.headers["allow"] == "GET, HEAD, PUT"
+
+
 def test_parameters_beat_the_rest_of_the_path(tmp_path: Path) -> None:
     app = make_app(tmp_path)
 

@@ -48,8 +48,11 @@ class Node:
         self.endpoint: Endpoint | None = None
 
     def child_for(self, param: Param) -> Node:
-        for existing, node in self.params:
-            if existing.name == param.name and type(existing.converter) is type(param.converter):
+        # Sharing only the last child keeps the try order equal to the registration
+        # order: /a/<int:x>/c registered after /a/<str:y>/c must not be tried first.
+        if self.params:
+            last, node = self.params[-1]
+            if last.name == param.name and type(last.converter) is type(param.converter):
                 return node
         node = Node()
         self.params.append((param, node))
@@ -60,12 +63,16 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
         self.static: dict[str, Endpoint] = {}
+        # Dynamic patterns already placed: more methods for one pattern share its endpoint.
+        self.dynamic: dict[str, Endpoint] = {}
         self.root = Node()
 
     def add(self, route: Route) -> None:
         methods = route.methods
         if route.is_static:
             endpoint = self.static.setdefault(route.path, Endpoint())
+        elif route.path in self.dynamic:
+            endpoint = self.dynamic[route.path]
         else:
             node = self.root
             endpoint = None
@@ -87,6 +94,7 @@ class Router:
                 if node.endpoint is None:
                     node.endpoint = Endpoint()
                 endpoint = node.endpoint
+            self.dynamic[route.path] = endpoint
         endpoint.add(route, methods)
         self.routes.append(route)
 
