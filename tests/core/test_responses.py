@@ -129,6 +129,50 @@ def test_head_keeps_the_headers_and_drops_the_body() -> None:
     assert b"".join(m["body"] for m in bodies) == b""
 
 
+@pytest.mark.parametrize("status", [204, 304, 101])
+def test_bodiless_statuses_send_no_body_and_no_length(status: int) -> None:
+    response = PlainTextResponse("ignored", status)
+    sent_status, raw, bodies = send_response(response)
+    assert sent_status == status
+    assert b"content-length" not in dict(raw)
+    assert b"".join(m["body"] for m in bodies) == b""
+
+
+def test_bodiless_status_from_a_handler(tmp_path: Path) -> None:
+    app = App("t", root=tmp_path)
+    app.add_route("/gone", lambda: ("", 204), ["DELETE"], name="gone")
+    app.add_route("/same", lambda: Response(status_code=304, headers={"etag": '"v1"'}), name="same")
+    with TestClient(app) as client:
+        deleted = client.delete("/gone")
+        same = client.get("/same")
+    assert deleted.status_code == 204
+    assert "content-length" not in deleted.headers
+    assert same.status_code == 304
+    assert same.headers["etag"] == '"v1"'
+    assert "content-length" not in same.headers
+
+
+def test_streaming_bodiless_status_is_not_iterated() -> None:
+    consumed: list[int] = []
+
+    def produce() -> Iterator[bytes]:
+        consumed.append(1)
+        yield b"x"
+
+    _, _, bodies = send_response(StreamingResponse(produce(), 204))
+    assert [m["body"] for m in bodies] == [b""]
+    assert consumed == []
+
+
+def test_media_type_changed_on_an_instance() -> None:
+    response = HTMLResponse("x")
+    assert headers_of(response)["content-type"] == "text/html; charset=utf-8"
+    response.media_type = "text/xml"
+    assert headers_of(response)["content-type"] == "text/xml; charset=utf-8"
+    response.media_type = "image/svg+xml"
+    assert headers_of(response)["content-type"] == "image/svg+xml"
+
+
 def test_redirect_response() -> None:
     response = RedirectResponse("/next?a=1")
     status, raw, _ = send_response(response)

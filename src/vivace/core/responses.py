@@ -16,6 +16,10 @@ from .types import Receive, Scope, Send
 HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
 
 _json_encoder = msgspec.json.Encoder()
+# Content-Type header values by (media type, charset), built once each.
+_CONTENT_TYPES: dict[tuple[str, str], bytes] = {}
+# Answers that never carry a body nor a Content-Length (RFC 9110, 6.4.1 and 8.6).
+_BODILESS = frozenset([*range(100, 200), 204, 304])
 _BAD_IN_COOKIE_ATTRIBUTE = frozenset(";\x7f" + "".join(map(chr, range(32))))
 
 
@@ -60,19 +64,25 @@ class Response:
         media_type = self.media_type
         if media_type is None:
             return None
-        if media_type.startswith("text/") and "charset=" not in media_type:
-            media_type = f"{media_type}; charset={self.charset}"
-        return media_type.encode("latin-1")
+        key = (media_type, self.charset)
+        found = _CONTENT_TYPES.get(key)
+        if found is None:
+            if media_type.startswith("text/") and "charset=" not in media_type:
+                media_type = f"{media_type}; charset={self.charset}"
+            found = media_type.encode("latin-1")
+            if len(_CONTENT_TYPES) < 512:
+                _CONTENT_TYPES[key] = found
+        return found
 
     def _start_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         raw = self.headers.raw
-        names = {k for k, _ in raw}
+        names = dict(raw)  # only the keys matter; dict() of pairs is the cheapest index
         extra: list[tuple[bytes, bytes]] = []
         if b"content-type" not in names:
             content_type = self._content_type()
             if content_type is not None:
                 extra.append((b"content-type", content_type))
-        if b"content-length" not in names and self._has_length():
+        if b"content-length" not in names and self._has_length() and self.status_code not in _BODILESS:
             extra.append((b"content-length", str(len(self.body)).encode()))
         if self._secure_cookies is not None and scope.get("scheme") in ("https", "wss"):
             pending = self._secure_cookies
@@ -93,7 +103,9 @@ class Response:
                 "headers": self._start_headers(scope),
             }
         )
-        body = b"" if scope.get("method") == "HEAD" else self.body
+        body = self.body
+        if body and (scope.get("method") == "HEAD" or self.status_code in _BODILESS):
+            body = b""
         await send({"type": "http.response.body", "body": body})
 
     # Cookies -----------------------------------------------------------------
@@ -212,7 +224,7 @@ class StreamingResponse(Response):
                 "headers": self._start_headers(scope),
             }
         )
-        if scope.get("method") != "HEAD":
+        if scope.get("method") != "HEAD" and self.status_code not in _BODILESS:
             async for chunk in _aiterate(self.content):
                 if isinstance(chunk, str):
                     chunk = chunk.encode(self.charset)
