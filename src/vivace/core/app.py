@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from . import batteries
 from .concurrency import ThreadPool
 from .config import Settings, load_settings
 from .errors import ErrorFormatter, log_exception, problem_details, security_logger, server_error
@@ -84,6 +85,19 @@ class App(Module):
         self._security_headers = _security_headers(self.settings)
         if self.static_path.is_dir():
             self._add_static_route()
+
+    def __getattr__(self, name: str) -> Any:
+        # Battery attributes (app.db ...) are built on first use by the battery that offers them.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        factory = batteries.attribute_factories.get(name)
+        if factory is None:
+            hint = batteries.KNOWN.get(name)
+            extra = f"; it comes with {hint}: import it first" if hint else ""
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{extra}")
+        value = factory(self)
+        self.__dict__[name] = value
+        return value
 
     @property
     def debug(self) -> bool:
@@ -222,6 +236,8 @@ class App(Module):
         if self._stack is None:
             self._stack = self._build_stack()
         self._running = True
+        for battery_hook in list(batteries.start_hooks):
+            battery_hook(self)
         for extension in list(self.extensions.values()):
             start = getattr(extension, "startup", None)
             if start is not None:

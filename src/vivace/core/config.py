@@ -73,6 +73,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     frame_options: Literal["DENY", "SAMEORIGIN"] = "DENY"
     referrer_policy: ReferrerPolicy = "same-origin"
     hsts_seconds: Count = 0
+    # The data layer (vivace.db): default is a SQLite file db.sqlite3 beside the app.
+    database_url: str | None = None
+    database_pool_size: Annotated[int, msgspec.Meta(ge=1, description="a whole number, 1 or more")] = 10
+    database_pool_timeout: Seconds = 10.0
+    database_busy_timeout: Seconds = 5.0
+    atomic_requests: bool = False
 
 
 FIELDS: dict[str, msgspec.structs.FieldInfo] = {

@@ -25,13 +25,15 @@ class EventBus:
             listeners = self._listeners.get(event, [])
             if listener in listeners:
                 listeners.remove(listener)
-            if not listeners:
-                self._listeners.pop(event, None)
 
         return unsubscribe
 
     def has_listeners(self, event: str) -> bool:
-        return event in self._listeners
+        return bool(self._listeners.get(event))
+
+    def listeners(self, event: str) -> list[Listener]:
+        """The live list of ``event``'s listeners, for emitters that call them directly."""
+        return self._listeners.setdefault(event, [])
 
     def emit(self, event: str, **payload: Any) -> None:
         for listener in self._listeners.get(event, ()):

@@ -1,0 +1,127 @@
+"""``app.db``: the data layer attached to an app.
+
+The database comes from the ``database_url`` setting, else the
+``DATABASE_URL`` environment variable, else a SQLite file ``db.sqlite3``
+beside the app. Models of the default registry are bound to the first app
+that starts with them; a test or an app with its own models calls
+``app.db.use(registry)``. Every statement is announced on the app's event
+bus as ``"db.query"`` (sql, duration, rowcount, database).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ..core import batteries
+from ..core.types import ASGIApp, Receive, Scope, Send
+from .database import Database
+from .registry import Registry, default_registry
+from .transactions import atomic
+
+if TYPE_CHECKING:
+    from ..core.app import App
+
+
+def database_url(app: App) -> str:
+    configured = app.settings.database_url or os.environ.get("DATABASE_URL")
+    if configured:
+        return configured
+    return f"sqlite:///{app.root / 'db.sqlite3'}"
+
+
+class DataLayer:
+    """The databases of one app and the registries bound to them."""
+
+    name = "db"
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        settings = app.settings
+        self.database = Database(
+            database_url(app),
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout,
+            busy_timeout=settings.database_busy_timeout,
+        )
+        # The database calls the bus's live listener list: nothing is timed until someone listens.
+        self.database.listeners = app.events.listeners("db.query")
+        self.registries: list[Registry] = []
+        app.extend(self)
+        if settings.atomic_requests:
+            app.add_middleware(AtomicRequests, database=self.database)
+
+    def install(self, app: App) -> None:
+        """Nothing more to set up until start-up."""
+
+    def use(self, registry: Registry) -> None:
+        """Bind ``registry``'s models to this app's database."""
+        if registry not in self.registries:
+            registry.bind(self.database)
+            self.registries.append(registry)
+
+    def bind_default(self) -> None:
+        if default_registry.models and default_registry.database is None:
+            self.use(default_registry)
+
+    def create_all(self) -> None:
+        """Create the tables of every bound registry (for scripts and tests; use migrations in projects)."""
+        self.bind_default()
+        for registry in self.registries:
+            self.database.create_all(registry.metadata)
+
+    def drop_all(self) -> None:
+        for registry in self.registries:
+            self.database.drop_all(registry.metadata)
+
+    def atomic(self) -> atomic:
+        return atomic(self.database)
+
+    async def startup(self, app: App) -> None:
+        self.bind_default()
+
+    async def shutdown(self, app: App) -> None:
+        await self.database.aclose()
+        self.database.close()
+
+
+class AtomicRequests:
+    """Each request in one transaction: committed unless the answer is a server error."""
+
+    def __init__(self, app: ASGIApp, database: Database) -> None:
+        self.app = app
+        self.database = database
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def watch(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        block = atomic(self.database)
+        await block.__aenter__()
+        failed: BaseException | None = None
+        try:
+            await self.app(scope, receive, watch)
+        except BaseException as exc:
+            failed = exc
+            raise
+        finally:
+            if failed is None and status >= 500:
+                failed = RuntimeError("server error")
+            await block.__aexit__(type(failed) if failed else None, failed, None)
+
+
+def _start(app: App) -> None:
+    if default_registry.models and "db" not in app.__dict__:
+        app.db  # noqa: B018 - builds the data layer so the default models get a database
+
+
+batteries.provide("db", DataLayer)
+batteries.on_app_start(_start)

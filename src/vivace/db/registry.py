@@ -1,0 +1,94 @@
+"""Registries: which models exist together, their tables, and the database they use.
+
+Models declared with ``Model`` join the default registry. A test (or an app
+that wants its own set) makes a ``Registry()`` and declares
+``class Note(registry.Model)``, so nothing leaks between registries. An app
+binds a registry to its database when the database battery starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..core.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from .database import Database
+    from .models import Model
+
+
+class Registry:
+    def __init__(self, name: str = "models") -> None:
+        self.name = name
+        self.metadata = sa.MetaData()
+        self.models: dict[str, type[Model]] = {}
+        self.database: Database | None = None
+        # Relations waiting for a model not declared yet, by label.
+        self.pending: dict[str, list[Any]] = {}
+        self._base: type[Model] | None = None
+
+    @property
+    def Model(self) -> type[Model]:
+        """A ``Model`` base class whose subclasses join this registry."""
+        if self._base is None:
+            from .models import Model
+
+            self._base = type("Model", (Model,), {"__module__": __name__, "Meta": _abstract_meta(self)})
+        return self._base
+
+    def register(self, model: type[Model]) -> None:
+        key = model._meta.label_lower
+        if key in self.models and self.models[key] is not model:
+            raise ConfigError(
+                f"model {model._meta.label} is declared twice in registry {self.name!r}; "
+                "give one a Meta.label or declare it once"
+            )
+        self.models[key] = model
+        for callback in self.pending.pop(key, []):
+            callback(model)
+
+    def unresolved(self) -> list[str]:
+        """Labels that relations point at but no model declares."""
+        return sorted(self.pending)
+
+    def get_model(self, label: str) -> type[Model]:
+        """A model by ``"blog.Post"`` (case-insensitive)."""
+        model = self.models.get(label.lower())
+        if model is None:
+            known = ", ".join(sorted(m._meta.label for m in self.models.values()))
+            raise LookupError(f"no model {label!r} in registry {self.name!r}; known: {known}")
+        return model
+
+    def __iter__(self) -> Iterator[type[Model]]:
+        return iter(list(self.models.values()))
+
+    def bind(self, database: Database) -> None:
+        if self.database is not None and self.database is not database:
+            raise ConfigError(
+                f"registry {self.name!r} is already bound to database {self.database.url_for_display}; "
+                "an app that needs its own models declares them on its own Registry()"
+            )
+        self.database = database
+
+    def require_database(self) -> Database:
+        database = self.database
+        if database is None:
+            raise ConfigError(
+                f"the models of registry {self.name!r} have no database yet: they get one when "
+                "an app using them starts (TestClient or the server), or call app.db"
+            )
+        return database
+
+
+def _abstract_meta(registry: Registry) -> Any:
+    class Meta:
+        abstract = True
+
+    Meta.registry = registry  # type: ignore[attr-defined]
+    return Meta
+
+
+default_registry = Registry("default")
