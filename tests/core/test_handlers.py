@@ -115,11 +115,11 @@ def test_request_argument_is_found_by_name_or_annotation(tmp_path: Path) -> None
 
     @app.get("/a")
     def by_name(request) -> str:  # type: ignore[no-untyped-def]
-        return request.path
+        return str(request.path)
 
     @app.get("/b")
     def short_name(req) -> str:  # type: ignore[no-untyped-def]
-        return req.path
+        return str(req.path)
 
     @app.get("/c")
     def by_annotation(incoming: Request) -> str:

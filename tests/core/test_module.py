@@ -148,7 +148,7 @@ def test_a_module_route_knows_its_module(tmp_path: Path) -> None:
     @blog.get("/who")
     def who(request: Request) -> str:
         assert request.route is not None
-        return request.route.options["module"].name
+        return str(request.route.options["module"].name)
 
     app = App("t", root=tmp_path)
     app.register(blog, prefix="/b")

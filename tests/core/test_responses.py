@@ -24,9 +24,8 @@ from vivace.core.responses import (
     Response,
     StreamingResponse,
 )
+from vivace.core.types import Message
 from vivace.testing import TestClient
-
-Message = dict[str, Any]
 
 
 def send_response(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -123,7 +124,10 @@ def test_static_segment_beats_converter_whatever_the_order(tmp_path: Path, stati
     def article(slug: str) -> str:
         return f"article {slug}"
 
-    routes = [("/articles/feed", feed), ("/articles/<slug:slug>", article)]
+    routes: list[tuple[str, Callable[..., str]]] = [
+        ("/articles/feed", feed),
+        ("/articles/<slug:slug>", article),
+    ]
     for pattern, view in routes if static_first else reversed(routes):
         app.add_route(pattern, view)
     with TestClient(app) as client:
@@ -141,7 +145,10 @@ def test_static_beats_converter_deeper_in_the_tree(tmp_path: Path, static_first:
     def by_user(user: str, page: int) -> str:
         return f"{user} {page}"
 
-    routes = [("/u/latest/<int:page>", latest), ("/u/<user>/<int:page>", by_user)]
+    routes: list[tuple[str, Callable[..., str]]] = [
+        ("/u/latest/<int:page>", latest),
+        ("/u/<user>/<int:page>", by_user),
+    ]
     for pattern, view in routes if static_first else reversed(routes):
         app.add_route(pattern, view)
     with TestClient(app) as client:
@@ -177,7 +184,10 @@ def test_first_registered_wins_among_equals(tmp_path: Path, first: str, expected
     def by_str(value: str) -> str:
         return f"str {value}"
 
-    views = {"int": ("/v/<int:value>", by_int), "str": ("/v/<str:value>", by_str)}
+    views: dict[str, tuple[str, Callable[..., str]]] = {
+        "int": ("/v/<int:value>", by_int),
+        "str": ("/v/<str:value>", by_str),
+    }
     order = [first, "str" if first == "int" else "int"]
     for key in order:
         pattern, view = views[key]

@@ -45,7 +45,7 @@ def test_path_options_reach_the_route(tmp_path: Path) -> None:
     ("call", "message"),
     [
         (lambda: path("/abs/", view), r"relative.*path\('abs/'"),
-        (lambda: path("x/", "not callable"), "the view must be callable"),
+        (lambda: path("x/", "not callable"), "the view must be callable"),  # type: ignore[arg-type]
         (lambda: path("x/", include([]), name="n"), "takes no name or methods"),
         (lambda: path("x/", include([]), methods=["GET"]), "takes no name or methods"),
     ],

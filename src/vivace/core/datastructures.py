@@ -44,7 +44,7 @@ class MultiDict(Mapping[str, V], Generic[V]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MultiDict):
-            return sorted(self._items) == sorted(other._items)  # type: ignore[type-var]
+            return sorted(self._items) == sorted(other._items)
         return super().__eq__(other)
 
     __hash__ = None  # type: ignore[assignment]

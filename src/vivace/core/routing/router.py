@@ -68,35 +68,34 @@ class Router:
         self.root = Node()
 
     def add(self, route: Route) -> None:
-        methods = route.methods
         if route.is_static:
             endpoint = self.static.setdefault(route.path, Endpoint())
-        elif route.path in self.dynamic:
-            endpoint = self.dynamic[route.path]
         else:
-            node = self.root
-            endpoint = None
-            for segment in route.segments:
-                if isinstance(segment, str):
-                    node = node.static.setdefault(segment, Node())
-                elif segment.converter.matches_slashes:
-                    if node.rest is None or node.rest[0].name != segment.name:
-                        if node.rest is not None:
-                            raise ConfigError(
-                                f"{route.path}: another route already takes the rest of the "
-                                f"path here as <{node.rest[0].converter_name}:{node.rest[0].name}>"
-                            )
-                        node.rest = (segment, Endpoint())
-                    endpoint = node.rest[1]
-                else:
-                    node = node.child_for(segment)
-            if endpoint is None:
-                if node.endpoint is None:
-                    node.endpoint = Endpoint()
-                endpoint = node.endpoint
+            endpoint = self.dynamic.get(route.path) or self._place(route)
             self.dynamic[route.path] = endpoint
-        endpoint.add(route, methods)
+        endpoint.add(route, route.methods)
         self.routes.append(route)
+
+    def _place(self, route: Route) -> Endpoint:
+        """The endpoint of a new dynamic pattern, creating the tree nodes it needs."""
+        node = self.root
+        for segment in route.segments:
+            if isinstance(segment, str):
+                node = node.static.setdefault(segment, Node())
+            elif segment.converter.matches_slashes:
+                if node.rest is None:
+                    node.rest = (segment, Endpoint())
+                elif node.rest[0].name != segment.name:
+                    raise ConfigError(
+                        f"{route.path}: another route already takes the rest of the "
+                        f"path here as <{node.rest[0].converter_name}:{node.rest[0].name}>"
+                    )
+                return node.rest[1]
+            else:
+                node = node.child_for(segment)
+        if node.endpoint is None:
+            node.endpoint = Endpoint()
+        return node.endpoint
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, Any]]:
         """The route for ``method`` and ``path`` and its converted parameters.
