@@ -102,6 +102,8 @@ def test_unknown_methods_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"unknown method\(s\) \['FOO', 'TRACE'\]"):
         module.add_route("/x", lambda: "x", ["GET", "trace", "foo"])
     assert "TRACE" not in HTTP_METHODS
+    with pytest.raises(ConfigError, match=r"methods is a list of names such as \['POST'\], not a string"):
+        module.add_route("/x", lambda: "x", "post")
 
 
 def test_a_lambda_gets_no_default_name(tmp_path: Path) -> None:

@@ -48,6 +48,9 @@ def test_path_options_reach_the_route(tmp_path: Path) -> None:
         (lambda: path("x/", "not callable"), "the view must be callable"),  # type: ignore[arg-type]
         (lambda: path("x/", include([]), name="n"), "takes no name or methods"),
         (lambda: path("x/", include([]), methods=["GET"]), "takes no name or methods"),
+        (lambda: path("x/", view, methods=["GET", "FOO"]), r"path\('x/'\): unknown method\(s\) \['FOO'\]"),
+        (lambda: path("x/", view, methods="POST"), r"methods is a list of names such as \['POST'\]"),
+        (lambda: path("x/", view, methods=[]), "no methods given"),
     ],
 )
 def test_path_mistakes(call: Any, message: str) -> None:

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .exceptions import ConfigError
+from .routing.rules import HTTP_METHODS, route_methods
 from .routing.urls import Include, URLEntry, join, qualify
+
+__all__ = ["HTTP_METHODS", "Module", "RouteDef", "flatten", "mounted", "root_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,7 @@ class Module:
             raise ConfigError(
                 f"route {path!r}: decorator paths are absolute, as in Flask; write {'/' + path!r}"
             )
-        method_set = frozenset(m.upper() for m in methods)
-        unknown = method_set - HTTP_METHODS - {"WEBSOCKET"}
-        if unknown:
-            raise ConfigError(
-                f"route {path!r}: unknown method(s) {sorted(unknown)}; use {sorted(HTTP_METHODS)}"
-            )
-        if "GET" in method_set:
-            method_set |= {"HEAD"}
+        method_set = route_methods(methods, f"route {path!r}")
         if name is None:
             name = getattr(endpoint, "__name__", None)
             if name is not None and not name.isidentifier():
@@ -189,9 +184,7 @@ def flatten(entries: list[URLEntry], prefix: str, namespace: str | None) -> list
                 inner = qualify(namespace, view.namespace or view.module.name)
                 found.extend(mounted(view.module, full, inner))
             continue
-        methods = frozenset(m.upper() for m in (entry.methods or ("GET",)))
-        if "GET" in methods:
-            methods |= {"HEAD"}
+        methods = route_methods(entry.methods or ("GET",), f"path({entry.pattern!r})")
         name = qualify(namespace, entry.name)
         found.append(RouteDef(full, view, methods, name, dict(entry.options)))
     return found

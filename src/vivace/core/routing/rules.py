@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..exceptions import ConfigError
 from .converters import Converter
+
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def route_methods(methods: Iterable[str], where: str) -> frozenset[str]:
+    """The upper-cased method set of a route; GET brings HEAD. ``where`` names the route in errors."""
+    if isinstance(methods, str):
+        raise ConfigError(f"{where}: methods is a list of names such as [{methods.upper()!r}], not a string")
+    found = frozenset(m.upper() for m in methods)
+    unknown = found - HTTP_METHODS - {"WEBSOCKET"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown method(s) {sorted(unknown)}; use {sorted(HTTP_METHODS)}")
+    if not found:
+        raise ConfigError(f"{where}: no methods given")
+    return found | {"HEAD"} if "GET" in found else found
 
 
 class URLBuildError(LookupError):

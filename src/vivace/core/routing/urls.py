@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigError
+from .rules import route_methods
 
 if TYPE_CHECKING:
     from ..module import Module
@@ -56,6 +57,8 @@ def path(
         raise ConfigError(f"path({pattern!r}, include(...)) takes no name or methods")
     if not isinstance(view, Include) and not callable(view):
         raise ConfigError(f"path({pattern!r}, ...): the view must be callable, got {view!r}")
+    if methods is not None:
+        route_methods(methods, f"path({pattern!r})")
     return URLEntry(pattern, view, name, tuple(methods) if methods else None, options)
 
 
