@@ -497,11 +497,6 @@ def test_method_confusion_is_405(tmp_path: Path, method: str) -> None:
     assert calls == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.py _dispatch matches scope['method'] as given, so an HTTP request with the "
-    "method WEBSOCKET reaches the websocket handler with a Request and ends in a 500",
-)
 def test_http_method_websocket_is_not_dispatched_to_a_websocket_route(tmp_path: Path) -> None:
     app = make_app(tmp_path)
 
@@ -652,11 +647,6 @@ def test_slash_redirect_through_the_client_for_encoded_tab(tmp_path: Path) -> No
     assert response.headers["location"] == "/%09/evil.com/"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.py _slash_redirect quotes the decoded path with '%' left safe, so a literal '%' "
-    "(sent as %25) comes back as an escape: /x%2541 is sent to /x%41/, that is /xA/",
-)
 def test_slash_redirect_keeps_a_literal_percent(tmp_path: Path) -> None:
     app = make_app(tmp_path)
 

@@ -179,7 +179,8 @@ def test_many_ranges_are_bounded(server: RunningServer) -> None:
     ranges = ",".join(f"{i}-{i}" for i in range(10_000))
     started = time.monotonic()
     response = httpx.get(server.url + "/static/site.css", headers={"range": f"bytes={ranges}"})
-    assert response.status_code in (200, 206, 416)
+    # A header this long passes the server's max_header_size: 431 is as good an answer.
+    assert response.status_code in (200, 206, 416, 431)
     assert len(response.content) < 10_000
     assert time.monotonic() - started < 1
 

@@ -277,7 +277,11 @@ class App(Module):
             return
         request = Request(scope, receive, self)
         try:
-            route, request.path_params = self.router.match(scope["method"], scope["path"])
+            method = scope["method"]
+            if method == "WEBSOCKET":
+                # The router's name for websocket routes is not a method HTTP clients may use.
+                raise MethodNotAllowed(())
+            route, request.path_params = self.router.match(method, scope["path"])
             request.route = route
             response = await route.handler(request)
         except ClientDisconnect:
@@ -344,7 +348,7 @@ class App(Module):
         method = request.method
         if not self.router.has_route(method, other):
             return None
-        location = self_root(request) + quote(other, safe="/-._~!$&'()*+,;=:@%")
+        location = self_root(request) + quote(other, safe="/-._~!$&'()*+,;=:@")
         if request.query_string:
             location += "?" + request.query_string
         return RedirectResponse(location, 301 if method in ("GET", "HEAD") else 308)
