@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class World(models.Model):
+    randomnumber = models.IntegerField()
+
+    class Meta:
+        db_table = "world"
+        managed = False
+
+    def as_dict(self) -> dict[str, int]:
+        return {"id": self.id, "randomNumber": self.randomnumber}
+
+
+class Fortune(models.Model):
+    message = models.CharField(max_length=2048)
+
+    class Meta:
+        db_table = "fortune"
+        managed = False
