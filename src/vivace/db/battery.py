@@ -79,10 +79,17 @@ class DataLayer:
 
     async def startup(self, app: App) -> None:
         self.bind_default()
+        for registry in self.registries:
+            registry.bind(self.database)
 
     async def shutdown(self, app: App) -> None:
         await self.database.aclose()
         self.database.close()
+        # The models may serve the next app started in this process (tests start many).
+        for registry in self.registries:
+            if registry.database is self.database:
+                registry.database = None
+        self.registries.clear()
 
 
 class AtomicRequests:
