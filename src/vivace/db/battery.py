@@ -56,8 +56,8 @@ class DataLayer:
 
     def use(self, registry: Registry) -> None:
         """Bind ``registry``'s models to this app's database."""
+        registry.bind(self.database)
         if registry not in self.registries:
-            registry.bind(self.database)
             self.registries.append(registry)
 
     def bind_default(self) -> None:
@@ -89,7 +89,6 @@ class DataLayer:
         for registry in self.registries:
             if registry.database is self.database:
                 registry.database = None
-        self.registries.clear()
 
 
 class AtomicRequests:
