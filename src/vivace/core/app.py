@@ -288,8 +288,7 @@ class App(Module):
             return
         except Exception as exc:
             response = await self.handle_exception(request, exc)
-        if self._security_headers:
-            _add_missing(response.headers.raw, self._security_headers)
+        response.default_headers = self._security_headers
         try:
             await response(scope, receive, send)
         finally:
@@ -362,7 +361,7 @@ class App(Module):
         request = Request(scope, receive, self)
         detail = "Invalid Host header; add the host to the allowed_hosts setting"
         response = self.error_formatter(request, BadRequest(detail))
-        _add_missing(response.headers.raw, self._security_headers)
+        response.default_headers = self._security_headers
         await response(scope, receive, send)
 
     async def _dispatch_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -450,11 +449,3 @@ def _security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
     if settings.hsts_seconds:
         headers.append((b"strict-transport-security", f"max-age={settings.hsts_seconds}".encode()))
     return headers
-
-
-def _add_missing(raw: list[tuple[bytes, bytes]], defaults: list[tuple[bytes, bytes]]) -> None:
-    if not raw:
-        raw.extend(defaults)
-        return
-    present = {name for name, _ in raw}
-    raw.extend(header for header in defaults if header[0] not in present)

@@ -20,6 +20,7 @@ _json_encoder = msgspec.json.Encoder()
 _CONTENT_TYPES: dict[tuple[str, str], bytes] = {}
 # Answers that never carry a body nor a Content-Length (RFC 9110, 6.4.1 and 8.6).
 _BODILESS = frozenset([*range(100, 200), 204, 304])
+_NO_HEADERS: list[tuple[bytes, bytes]] = []
 _BAD_IN_COOKIE_ATTRIBUTE = frozenset(";\x7f" + "".join(map(chr, range(32))))
 
 
@@ -31,6 +32,7 @@ class Response:
 
     media_type: str | None = None
     charset = "utf-8"
+    default_headers: list[tuple[bytes, bytes]] = []
 
     def __init__(
         self,
@@ -50,6 +52,8 @@ class Response:
                 self.headers.add(key, value)
         # Set-Cookie values that get ``Secure`` when the request came over HTTPS.
         self._secure_cookies: set[bytes] | None = None
+        # Headers the app adds unless the response set them (the security headers).
+        self.default_headers: list[tuple[bytes, bytes]] = _NO_HEADERS
 
     def render(self, content: Any) -> bytes:
         if content is None:
@@ -76,8 +80,15 @@ class Response:
 
     def _start_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         raw = self.headers.raw
+        if not raw:
+            # The common case, kept short: no header of the handler's own.
+            content_type = self._content_type()
+            start = [(b"content-type", content_type)] if content_type is not None else []
+            if self._has_length() and self.status_code not in _BODILESS:
+                start.append((b"content-length", str(len(self.body)).encode()))
+            return start + self.default_headers if self.default_headers else start
         names = dict(raw)  # only the keys matter; dict() of pairs is the cheapest index
-        extra: list[tuple[bytes, bytes]] = []
+        extra: list[tuple[bytes, bytes]] = [h for h in self.default_headers if h[0] not in names]
         if b"content-type" not in names:
             content_type = self._content_type()
             if content_type is not None:
@@ -86,10 +97,7 @@ class Response:
             extra.append((b"content-length", str(len(self.body)).encode()))
         if self._secure_cookies is not None and scope.get("scheme") in ("https", "wss"):
             pending = self._secure_cookies
-            raw = [
-                (k, v + b"; Secure") if k == b"set-cookie" and v in pending else (k, v)
-                for k, v in raw
-            ]
+            raw = [(k, v + b"; Secure") if k == b"set-cookie" and v in pending else (k, v) for k, v in raw]
         return raw + extra if extra else raw
 
     def _has_length(self) -> bool:
@@ -161,12 +169,14 @@ class Response:
                 self._secure_cookies = set()
             self._secure_cookies.add(cookie.encode("latin-1"))
 
-    def delete_cookie(
-        self, key: str, *, path: str = "/", domain: str | None = None
-    ) -> None:
+    def delete_cookie(self, key: str, *, path: str = "/", domain: str | None = None) -> None:
         self.set_cookie(
-            key, "", max_age=0, expires=datetime(1970, 1, 1, tzinfo=UTC),
-            path=path, domain=domain,
+            key,
+            "",
+            max_age=0,
+            expires=datetime(1970, 1, 1, tzinfo=UTC),
+            path=path,
+            domain=domain,
         )
 
     def __repr__(self) -> str:
@@ -193,9 +203,7 @@ class JSONResponse(Response):
 class RedirectResponse(Response):
     """A redirect; ``url`` should be on-site unless the caller checked it."""
 
-    def __init__(
-        self, url: str, status_code: int = 302, headers: HeadersLike | None = None
-    ) -> None:
+    def __init__(self, url: str, status_code: int = 302, headers: HeadersLike | None = None) -> None:
         super().__init__(b"", status_code, headers)
         self.headers["location"] = url
 
