@@ -224,6 +224,8 @@ class App(Module):
     # Serving -----------------------------------------------------------------
 
     def _build_stack(self) -> ASGIApp:
+        for battery_hook in list(batteries.build_hooks):
+            battery_hook(self)
         app: ASGIApp = self._dispatch
         for middleware, options in self._middleware:
             app = middleware(app, **options)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from . import batteries
 from .datastructures import Headers, QueryParams
 from .exceptions import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 from .types import Receive, Scope
@@ -242,6 +243,18 @@ class Request:
     async def close(self) -> None:
         if self._form is not None:
             self._form.close()
+
+    # Battery attributes ---------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        # Only names that are not ordinary attributes get here: ``request.user`` and
+        # ``request.session`` are answered by the battery that offers them (vivace.auth).
+        factory = batteries.request_attributes.get(name)
+        if factory is None:
+            hint = batteries.KNOWN.get(name) if not name.startswith("_") else None
+            extra = f"; it comes with {hint}: import it first" if hint else ""
+            raise AttributeError(f"'Request' object has no attribute {name!r}{extra}")
+        return factory(self)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"
