@@ -79,6 +79,58 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     database_pool_timeout: Seconds = 10.0
     database_busy_timeout: Seconds = 5.0
     atomic_requests: bool = False
+    # Users, sessions and security (vivace.auth): read only once an app uses auth.
+    # Where the login, logout and password pages are mounted; "" mounts none.
+    auth_prefix: str = "/auth/"
+    # Where @login_required sends anonymous visitors; none means the built-in login page.
+    login_url: str | None = None
+    # Where a login goes when the form names no safe next= page.
+    login_redirect_url: str = "/"
+    # What the login form's first field matches.
+    login_by: Literal["username", "email", "both"] = "username"
+    # Refuse a second user with the same e-mail address (case-insensitive).
+    unique_email: bool = True
+    # A user model of your own (its label, e.g. "accounts.Account"); none means auth.User.
+    user_model: str | None = None
+    # Where sessions live: "auto" is "redis" when redis_url (or REDIS_URL) is set, else "database";
+    # "cookie" keeps them in a signed cookie.
+    session_store: Literal["auto", "database", "redis", "cookie"] = "auto"
+    # Redis for sessions and login throttling; none reads the REDIS_URL environment variable.
+    redis_url: str | None = None
+    session_cookie: str = "session"
+    # A session unused this long ends; one older than session_max_age ends whatever its use.
+    session_idle_timeout: Seconds = 14 * 24 * 3600.0
+    session_max_age: Seconds = 30 * 24 * 3600.0
+    # Cookies always Secure (production behind HTTPS); off: Secure when the request came over HTTPS.
+    secure_cookies: bool = False
+    # Scheme word of the Authorization header ("Bearer", or "Token" as the RealWorld API wants).
+    auth_scheme: Annotated[str, msgspec.Meta(
+        pattern=r"^[A-Za-z][A-Za-z0-9._~+-]{0,31}$", description="one word such as 'Bearer' or 'Token'"
+    )] = "Bearer"
+    # Lifetime of the JWTs that app.auth.create_jwt() signs.
+    jwt_max_age: Seconds = 24 * 3600.0
+    # Origins besides the app's own whose unsafe requests pass the CSRF check ("https://app.example.com").
+    csrf_trusted_origins: list[str] = msgspec.field(default_factory=list)
+    # Argon2id cost: passes, memory in KiB, lanes (tests may lower them; hashes are upgraded at login).
+    password_hash_cost: Annotated[int, msgspec.Meta(ge=1, le=100, description="1 to 100 passes")] = 3
+    password_hash_memory: Annotated[int, msgspec.Meta(ge=8, description="KiB, 8 or more")] = 64 * KiB
+    password_hash_parallelism: Annotated[int, msgspec.Meta(ge=1, le=64, description="1 to 64 lanes")] = 4
+    password_min_length: Count = 8
+    # Longer passwords are refused before hashing, so hashing cannot be used for denial of service.
+    password_max_length: Annotated[int, msgspec.Meta(ge=16, le=65536, description="16 to 65536 bytes")] = 4096
+    # The password rules new passwords must pass: "length", "common", "similar", "numeric".
+    password_validators: list[str] = msgspec.field(
+        default_factory=lambda: ["length", "common", "similar", "numeric"]
+    )
+    # Failed logins allowed per account and address, and per address, within login_throttle_window.
+    login_throttle_attempts: Count = 5
+    login_throttle_ip_attempts: Count = 50
+    login_throttle_window: Seconds = 15 * 60.0
+    password_reset_max_age: Seconds = 3600.0
+    # Mail: "console:" prints (the default), "memory:" keeps (tests), "smtp://user:pass@host:587" sends
+    # with STARTTLS, "smtps://..." over TLS.
+    mail_url: str = "console:"
+    mail_from: str = "webmaster@localhost"
 
 
 FIELDS: dict[str, msgspec.structs.FieldInfo] = {
