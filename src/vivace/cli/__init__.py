@@ -1,7 +1,8 @@
 """The ``vivace`` command.
 
 One module per command group: ``run`` serves an app, ``routes`` lists its
-routes, ``new`` lays out a project, ``demo`` serves the demo app.
+routes, ``new`` lays out a project, ``demo`` serves the demo app, ``db``
+holds the migration and fixture commands.
 ``discovery`` finds the app the way ``flask run`` does.
 """
 
@@ -9,6 +10,14 @@ from __future__ import annotations
 
 import click
 
+from .db import (
+    downgrade_command,
+    dumpdata_command,
+    loaddata_command,
+    makemigrations_command,
+    migrate_command,
+    showmigrations_command,
+)
 from .demo import demo_command
 from .new import new_command
 from .routes import routes_command
@@ -27,6 +36,12 @@ cli.add_command(run_command)
 cli.add_command(routes_command)
 cli.add_command(new_command)
 cli.add_command(demo_command)
+cli.add_command(makemigrations_command)
+cli.add_command(migrate_command)
+cli.add_command(downgrade_command)
+cli.add_command(showmigrations_command)
+cli.add_command(dumpdata_command)
+cli.add_command(loaddata_command)
 
 
 def main() -> None:
