@@ -9,7 +9,7 @@ One linear history per project, in ``migrations/`` beside the app: a
 project's modules share tables and foreign keys, so one ordered line is the
 simplest history that is always right. A battery that ships tables keeps its
 own history inside its package, as a separate Alembic branch; it registers it
-with ``register(registry, label=..., directory=...)`` (see ``sources``).
+with ``register(label, directory)`` (see ``sources``).
 Applied revisions are recorded in the ``vivace_migrations`` table.
 
 From Python: ``Migrations.for_app(app).migrate()``.

@@ -4,7 +4,7 @@
   models (``initial_ops``), whatever the database already holds, so a fresh
   database always gets them; later revisions are what Alembic's autogenerate
   finds between the models and the migrated database.
-- A branch never sees the tables of another branch (``include_tables``).
+- A branch never sees the tables of another branch (``TableFilter``).
 - A ``NOT NULL`` column added to a table that may hold rows takes the field's
   constant default as its database default (``fill_defaults``), so existing
   rows get a value; when there is no such default the caller is told.
@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -22,38 +22,46 @@ from alembic.operations import ops
 
 if TYPE_CHECKING:
     from ..fields import Field
-    from ..registry import Registry
+    from ..models import Model
 
 __all__ = [
+    "TableFilter",
     "describe",
     "fields_by_column",
     "fill_defaults",
-    "include_tables",
     "initial_ops",
     "referenced_tables",
     "render_item",
 ]
 
-IncludeName = Callable[[str | None, str, dict[str, str | None]], bool]
 
-
-def include_tables(own: set[str] | None, others: set[str], version_table: str) -> IncludeName:
-    """Alembic's ``include_name``: a branch compares only its tables.
+class TableFilter:
+    """Which tables a branch compares: Alembic's ``include_name`` (the database's side) and
+    ``include_object`` (the models' side).
 
     ``own`` is ``None`` for the project, which claims every table that no
     battery owns (so a model removed from the project drops its table).
     """
 
-    def include(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
-        if type_ != "table" or name is None:
-            return True
-        if name == version_table or name.startswith("sqlite_"):
-            return False
-        if own is not None:
-            return name in own
-        return name not in others
+    def __init__(self, own: set[str] | None, others: set[str], version_table: str) -> None:
+        self.own = own
+        self.others = others
+        self.version_table = version_table
 
-    return include
+    def wants(self, table: str) -> bool:
+        if table == self.version_table or table.startswith("sqlite_"):
+            return False
+        if self.own is not None:
+            return table in self.own
+        return table not in self.others
+
+    def include_name(self, name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+        return type_ != "table" or name is None or self.wants(name)
+
+    def include_object(
+        self, item: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
+        return type_ != "table" or name is None or self.wants(name)
 
 
 def render_item(kind: str, item: Any, autogen_context: Any) -> str | bool:
@@ -144,14 +152,13 @@ def referenced_tables(operations: Sequence[ops.MigrateOperation]) -> set[str]:
     return found
 
 
-def fields_by_column(registries: Iterable[Registry]) -> dict[tuple[str, str], Field]:
+def fields_by_column(models: Iterable[type[Model]]) -> dict[tuple[str, str], Field]:
     """Each model field by ``(table name, column name)``."""
     found: dict[tuple[str, str], Field] = {}
-    for registry in registries:
-        for model in registry:
-            opts = model._meta
-            for field in opts.concrete_fields:
-                found[(opts.table_name, field.column)] = field
+    for model in models:
+        opts = model._meta
+        for field in opts.concrete_fields:
+            found[(opts.table_name, field.column)] = field
     return found
 
 

@@ -21,7 +21,7 @@ from alembic.environment import EnvironmentContext
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
-from .autogen import IncludeName, render_item
+from .autogen import TableFilter, render_item
 
 __all__ = ["PLAN_KEY", "Plan", "run"]
 
@@ -38,7 +38,7 @@ class Plan:
     connection: sa.Connection
     version_table: str
     metadata: Sequence[sa.MetaData] = ()
-    include_name: IncludeName | None = None
+    tables: TableFilter | None = None
     # Called inside each revision's transaction once it has run.
     on_apply: Sequence[Applied] = ()
     # Writing a revision reads the database and changes nothing in it.
@@ -58,7 +58,8 @@ def context_options(plan: Plan) -> dict[str, Any]:
         "transaction_per_migration": True,
         "compare_type": True,
         "render_item": render_item,
-        "include_name": plan.include_name,
+        "include_name": plan.tables.include_name if plan.tables else None,
+        "include_object": plan.tables.include_object if plan.tables else None,
         "on_version_apply": list(plan.on_apply),
         "dont_mutate": plan.read_only,
         **plan.options,

@@ -36,21 +36,22 @@ from alembic.util import CommandError
 
 from ..database import in_event_loop
 from .autogen import (
+    TableFilter,
     describe,
     fields_by_column,
     fill_defaults,
-    include_tables,
     initial_ops,
     referenced_tables,
     summary,
 )
 from .environment import PLAN_KEY, Plan, context_options
 from .exceptions import MigrationError
-from .sources import PROJECT, VERSION_TABLE, source_for, sources
+from .sources import PROJECT, VERSION_TABLE, owner_of, sources
 
 if TYPE_CHECKING:
     from ...core.app import App
     from ..database import Database
+    from ..models import Model
     from ..registry import Registry
 
 __all__ = ["Branch", "Made", "Migrations", "RevisionState", "Step"]
@@ -66,23 +67,27 @@ _SEQUENCE = re.compile(r"_(\d{4,})$")
 
 @dataclass
 class Branch:
-    """One line of history: the project's (``app``) or a battery's."""
+    """One line of history: the project's (``app``) or a battery's, and the models whose tables it owns."""
 
     label: str
     directory: Path
-    registries: list[Registry]
+    models: list[type[Model]] = field(default_factory=list)
 
     @property
     def metadata(self) -> list[sa.MetaData]:
-        return [registry.metadata for registry in self.registries]
+        found: dict[int, sa.MetaData] = {}
+        for model in self.models:
+            metadata = model._meta.registry.metadata
+            found.setdefault(id(metadata), metadata)
+        return list(found.values())
 
     @property
     def tables(self) -> list[sa.Table]:
-        return [table for metadata in self.metadata for table in metadata.tables.values()]
+        return [model._meta.table for model in self.models if model._meta.table is not None]
 
     @property
     def table_names(self) -> set[str]:
-        return {table.name for table in self.tables}
+        return {model._meta.table_name for model in self.models}
 
 
 @dataclass(frozen=True)
@@ -134,17 +139,16 @@ class Migrations:
     ) -> None:
         self.database = database
         self.version_table = version_table
-        project: list[Registry] = []
-        self.branches: dict[str, Branch] = {}
+        self.branches: dict[str, Branch] = {PROJECT: Branch(PROJECT, Path(directory).resolve())}
         for registry in registries:
-            source = source_for(registry)
-            if source is None:
-                project.append(registry)
-            elif source.label in self.branches:
-                self.branches[source.label].registries.append(registry)
-            else:
-                self.branches[source.label] = Branch(source.label, source.directory, [registry])
-        self.branches = {PROJECT: Branch(PROJECT, Path(directory).resolve(), project), **self.branches}
+            for model in registry:
+                source = owner_of(model)
+                if source is None:
+                    self.branches[PROJECT].models.append(model)
+                    continue
+                if source.label not in self.branches:
+                    self.branches[source.label] = Branch(source.label, source.directory)
+                self.branches[source.label].models.append(model)
 
     @classmethod
     def for_app(cls, app: App, *, version_table: str = VERSION_TABLE) -> Migrations:
@@ -203,7 +207,7 @@ class Migrations:
             else:
                 upgrade = produce_migrations(context, target.metadata).upgrade_ops  # type: ignore[arg-type]
                 assert upgrade is not None
-            made["warnings"] = fill_defaults(upgrade.ops, fields_by_column(target.registries))
+            made["warnings"] = fill_defaults(upgrade.ops, fields_by_column(target.models))
             if upgrade.is_empty():
                 generated[:] = []
                 return
@@ -225,7 +229,7 @@ class Migrations:
                 connection,
                 self.version_table,
                 metadata=target.metadata,
-                include_name=self._include(target),
+                tables=self._tables(target),
                 read_only=True,
             )
             config = self._config(plan, file_template=f"{number:04d}_%%(slug)s")
@@ -257,23 +261,26 @@ class Migrations:
         with self._connect() as connection:
             heads = [r.revision for r in revisions if r.is_head]
             self._require_head(connection, scripts, target, heads[0])
-            plan = Plan(
-                connection, self.version_table, metadata=target.metadata, include_name=self._include(target)
-            )
+            plan = Plan(connection, self.version_table, metadata=target.metadata, tables=self._tables(target))
             context = MigrationContext.configure(connection, opts=context_options(plan))
             produced = produce_migrations(context, target.metadata)  # type: ignore[arg-type]
             connection.rollback()
         assert produced.upgrade_ops is not None
         return describe(produced.upgrade_ops.ops)
 
-    def _include(self, target: Branch) -> Any:
+    def _tables(self, target: Branch) -> TableFilter:
         if target.label == PROJECT:
-            others = {name for source in sources() for name in source.tables}
+            others = {
+                table
+                for source in sources()
+                if source.registry is not None
+                for table in source.registry.metadata.tables
+            }
             for label, branch in self.branches.items():
                 if label != PROJECT:
                     others |= branch.table_names
-            return include_tables(None, others, self.version_table)
-        return include_tables(target.table_names, set(), self.version_table)
+            return TableFilter(None, others, self.version_table)
+        return TableFilter(target.table_names, set(), self.version_table)
 
     def _dependencies(
         self, scripts: ScriptDirectory, target: Branch, operations: Sequence[ops.MigrateOperation]

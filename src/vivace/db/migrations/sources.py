@@ -2,18 +2,20 @@
 
 A project has one history, the branch labelled ``app``, in ``migrations/``
 beside the app. A battery that ships its own tables (auth, sessions, the
-monitor) declares them on its own ``Registry`` and registers a source for it
-once, at import time, next to its models::
+monitor) keeps their history inside its package and registers it once, at
+import time, next to its models::
 
-    from vivace.db import Registry
     from vivace.db.migrations import register
 
-    registry = Registry("auth")
-    register(registry, label="auth", directory=Path(__file__).parent / "migrations")
+    register("auth", Path(__file__).parent / "migrations")
 
-When an app uses the battery (``app.db.use(registry)``), its history joins
-the app's as a separate Alembic branch labelled ``auth``; the project's
-branch never creates, alters or drops a table that a battery owns.
+The branch ``auth`` then owns the tables of every model labelled ``auth``
+(``auth.User`` ...), in whichever registry they are declared; a battery
+whose models have a ``Registry`` of their own may instead claim all of it
+with ``register("shop", folder, registry=shop_registry)``. The project's
+branch never creates, alters or drops a table that a battery owns, and a
+project revision whose foreign keys point at a battery's table depends on
+that battery's latest revision, so Alembic applies them in order.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from typing import TYPE_CHECKING
 from ...core.exceptions import ConfigError
 
 if TYPE_CHECKING:
+    from ..models import Model
     from ..registry import Registry
 
-__all__ = ["PROJECT", "VERSION_TABLE", "MigrationSource", "register", "source_for", "sources", "unregister"]
+__all__ = ["PROJECT", "VERSION_TABLE", "MigrationSource", "owner_of", "register", "sources", "unregister"]
 
 #: The branch label of the project's own history.
 PROJECT = "app"
@@ -39,20 +42,19 @@ MAX_LABEL_LENGTH = 24
 
 @dataclass(frozen=True)
 class MigrationSource:
-    """One branch of the history: its label, its folder of revisions, the registry whose tables it owns."""
+    """A battery's branch: its label, its folder of revisions, and which models it owns."""
 
     label: str
     directory: Path
     registry: Registry | None = None
 
-    @property
-    def tables(self) -> set[str]:
-        if self.registry is None:
-            return set()
-        return set(self.registry.metadata.tables)
+    def owns(self, model: type[Model]) -> bool:
+        if self.registry is not None:
+            return model._meta.registry is self.registry
+        return model._meta.label_prefix == self.label
 
 
-_registered: dict[Registry, MigrationSource] = {}
+_registered: dict[str, MigrationSource] = {}
 
 
 def check_label(label: str) -> str:
@@ -70,30 +72,33 @@ def check_label(label: str) -> str:
     return label
 
 
-def register(registry: Registry, *, label: str, directory: str | Path) -> MigrationSource:
-    """Give the tables of ``registry`` their own history, kept in ``directory`` under ``label``."""
+def register(label: str, directory: str | Path, *, registry: Registry | None = None) -> MigrationSource:
+    """Keep the history of the models labelled ``label`` (or of all of ``registry``) in ``directory``."""
     check_label(label)
     if label == PROJECT:
         raise ConfigError(f"the migration label {PROJECT!r} is the project's own; choose another")
-    for existing in _registered.values():
-        if existing.label == label and existing.registry is not registry:
-            raise ConfigError(
-                f"the migration label {label!r} is already registered for registry "
-                f"{existing.registry.name if existing.registry else '?'!r}; labels must be unique"
-            )
     source = MigrationSource(label, Path(directory).resolve(), registry)
-    _registered[registry] = source
+    existing = _registered.get(label)
+    if existing is not None and existing != source:
+        raise ConfigError(
+            f"the migration label {label!r} is already registered for {existing.directory}; "
+            "each battery needs a label of its own"
+        )
+    _registered[label] = source
     return source
 
 
-def unregister(registry: Registry) -> None:
-    """Forget the source of ``registry`` (for tests)."""
-    _registered.pop(registry, None)
+def unregister(label: str) -> None:
+    """Forget the source labelled ``label`` (for tests)."""
+    _registered.pop(label, None)
 
 
-def source_for(registry: Registry) -> MigrationSource | None:
-    """The source registered for ``registry``, or ``None`` when its tables belong to the project."""
-    return _registered.get(registry)
+def owner_of(model: type[Model]) -> MigrationSource | None:
+    """The battery source that owns ``model``'s table, or ``None`` when the project does."""
+    for source in _registered.values():
+        if source.owns(model):
+            return source
+    return None
 
 
 def sources() -> list[MigrationSource]:
