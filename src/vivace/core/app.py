@@ -120,13 +120,13 @@ class App(Module):
             )
         segments = parse_pattern(definition.path, self.converters)
         params = [s.name for s in segments if not isinstance(s, str)]
+        options = dict(definition.options)
         if "WEBSOCKET" in definition.methods:
             if not inspect.iscoroutinefunction(definition.endpoint):
                 raise ConfigError(f"websocket route {definition.path!r} needs an 'async def' handler")
             handler: Callable[..., Any] = definition.endpoint
         else:
-            handler = wrap_handler(definition.endpoint, params, self.pool)
-        options = dict(definition.options)
+            handler = wrap_handler(definition.endpoint, params, self.pool, options=options, app=self)
         route = Route(
             definition.path,
             segments,

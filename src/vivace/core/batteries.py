@@ -17,6 +17,7 @@ belongs to one app (or one request).
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,9 +30,19 @@ build_hooks: list[Callable[[App], None]] = []
 start_hooks: list[Callable[[App], None]] = []
 # Handler planners (the api battery): each takes a ``HandlerSignature`` and returns a handler or None.
 _planners: list[Callable[..., Any]] = []
+# The batteries that register planners, imported when the first handler that needs one is
+# registered: a typed handler means the same whatever was imported before it, and an app
+# of untyped handlers never loads them.
+PLANNER_MODULES = ("vivace.api",)
 
 # Where to find each battery, for the error message when it is used before it is imported.
-KNOWN = {"db": "vivace.db", "auth": "vivace.auth", "user": "vivace.auth", "session": "vivace.auth"}
+KNOWN = {
+    "db": "vivace.db",
+    "auth": "vivace.auth",
+    "user": "vivace.auth",
+    "session": "vivace.auth",
+    "api": "vivace.api",
+}
 
 
 def provide(name: str, factory: Callable[[App], Any]) -> None:
@@ -62,4 +73,7 @@ def add_planner(planner: Callable[..., Any]) -> None:
 
 
 def planners() -> list[Callable[..., Any]]:
+    if not _planners:
+        for module in PLANNER_MODULES:
+            import_module(module)
     return _planners

@@ -79,6 +79,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     database_pool_timeout: Seconds = 10.0
     database_busy_timeout: Seconds = 5.0
     atomic_requests: bool = False
+    # The api battery (vivace.api): where the OpenAPI document and the docs page are
+    # served once the app has a typed route (none or "" leaves one out), and what a
+    # typed body does with fields its type does not declare.
+    openapi_url: str | None = "/openapi.json"
+    docs_url: str | None = "/docs"
+    unknown_fields: Literal["ignore", "forbid"] = "ignore"
     # Users, sessions and security (vivace.auth): read only once an app uses auth.
     # Where the login, logout and password pages are mounted; "" mounts none.
     auth_prefix: str = "/auth/"

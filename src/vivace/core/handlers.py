@@ -4,6 +4,14 @@ The signature is read here, never per request: which argument takes the
 request, which take path parameters, whether the handler is a coroutine
 function (awaited on the loop) or a plain function (run in the app's bounded
 thread pool). The wrapper always returns a ``Response``.
+
+A handler whose signature says more than the core knows (annotated
+parameters, a return annotation other than a response, a ``status_code``
+option) is offered
+to the planners that batteries register in ``core.batteries`` (the api
+battery reads query parameters, headers, bodies and return types). Each gets
+a ``HandlerSignature`` and may return the request handler it built, or
+``None``. A handler that no planner takes keeps the plain fast path.
 """
 
 from __future__ import annotations
@@ -11,26 +19,61 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from . import batteries
 from .concurrency import ThreadPool
 from .exceptions import ConfigError
 from .requests import Request
 from .responses import HTMLResponse, JSONResponse, Response
 
+if TYPE_CHECKING:
+    from .app import App
+
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class HandlerSignature:
+    """What the core read from a handler, handed to the planners of the batteries.
+
+    ``call(request, kwargs)`` runs the endpoint the way the core would: awaited
+    on the loop for ``async def``, in the app's thread pool otherwise, with the
+    request first when the handler takes it. ``options`` is the route's own
+    dict: a planner may leave what it learned there for others (OpenAPI).
+    """
+
+    endpoint: Callable[..., Any]
+    takes_request: bool
+    path_params: list[str]
+    # Every parameter after the request, in order.
+    parameters: list[inspect.Parameter]
+    return_annotation: Any
+    options: dict[str, Any]
+    app: App | None
+    pool: ThreadPool
+    call: Callable[[Request, dict[str, Any]], Awaitable[Any]]
+
+
 def wrap_handler(
-    endpoint: Callable[..., Any], path_params: Iterable[str], pool: ThreadPool
+    endpoint: Callable[..., Any],
+    path_params: Iterable[str],
+    pool: ThreadPool,
+    *,
+    options: dict[str, Any] | None = None,
+    app: App | None = None,
 ) -> Handler:
     """Build ``await handler(request) -> Response`` for ``endpoint``."""
-    takes_request, param_names = plan_arguments(endpoint, list(path_params))
+    path_params = list(path_params)
     is_async = inspect.iscoroutinefunction(endpoint) or inspect.iscoroutinefunction(
         getattr(endpoint, "__call__", None)  # noqa: B004 - callable objects with async __call__
     )
+    planned = _offer_to_planners(endpoint, path_params, pool, is_async, options, app)
+    if planned is not None:
+        return planned
+    takes_request, param_names = plan_arguments(endpoint, path_params)
 
     if not is_async and inspect.iscoroutinefunction(inspect.unwrap(endpoint)):
         # A plain decorator around an ``async def`` (``functools.wraps``): it runs on the
@@ -72,12 +115,109 @@ def wrap_handler(
     return call_sync
 
 
-def plan_arguments(endpoint: Callable[..., Any], path_params: list[str]) -> tuple[bool, list[str]]:
-    """Whether the handler takes the request first, and which path parameters it takes."""
+def _offer_to_planners(
+    endpoint: Callable[..., Any],
+    path_params: list[str],
+    pool: ThreadPool,
+    is_async: bool,
+    options: dict[str, Any] | None,
+    app: App | None,
+) -> Handler | None:
+    """The handler a battery's planner builds, when the signature asks for one."""
+    signature = _read_signature(endpoint)
+    parameters = list(signature.parameters.values())
+    takes_request = bool(parameters) and _is_request_parameter(parameters[0])
+    rest = parameters[1:] if takes_request else parameters
+    options = {} if options is None else options
+    if not _needs_planner(rest, path_params, signature.return_annotation, options):
+        return None
+    described = HandlerSignature(
+        endpoint=endpoint,
+        takes_request=takes_request,
+        path_params=path_params,
+        parameters=rest,
+        return_annotation=signature.return_annotation,
+        options=options,
+        app=app,
+        pool=pool,
+        call=_caller(endpoint, takes_request, is_async, pool),
+    )
+    for planner in batteries.planners():
+        handler = planner(described)
+        if handler is not None:
+            return handler  # type: ignore[no-any-return]
+    return None
+
+
+def _needs_planner(
+    rest: list[inspect.Parameter], path_params: list[str], returns: Any, options: Mapping[str, Any]
+) -> bool:
+    empty = inspect.Parameter.empty
+    for p in rest:
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        if p.annotation is not empty:
+            return True
+    if returns is not empty and not _is_core_return(returns):
+        return True
+    return "status_code" in options
+
+
+# What the core answers by itself; ``-> str`` or ``-> Response`` needs no planner.
+_CORE_RETURNS = frozenset({"str", "bytes", "None", "Response", "Any", "typing.Any"})
+
+
+def _is_core_return(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        name = annotation.rpartition(".")[2]
+        return annotation in _CORE_RETURNS or name.endswith("Response")
+    if annotation in (str, bytes, Any):
+        return True
+    return isinstance(annotation, type) and issubclass(annotation, Response)
+
+
+def _caller(
+    endpoint: Callable[..., Any], takes_request: bool, is_async: bool, pool: ThreadPool
+) -> Callable[[Request, dict[str, Any]], Awaitable[Any]]:
+    if is_async:
+        if takes_request:
+
+            async def call_async_request(request: Request, kwargs: dict[str, Any]) -> Any:
+                return await endpoint(request, **kwargs)
+
+            return call_async_request
+
+        async def call_async(request: Request, kwargs: dict[str, Any]) -> Any:
+            return await endpoint(**kwargs)
+
+        return call_async
+
+    if inspect.iscoroutinefunction(inspect.unwrap(endpoint)):
+
+        async def call_wrapped(request: Request, kwargs: dict[str, Any]) -> Any:
+            result = endpoint(request, **kwargs) if takes_request else endpoint(**kwargs)
+            return await result if inspect.isawaitable(result) else result
+
+        return call_wrapped
+
+    async def call_sync(request: Request, kwargs: dict[str, Any]) -> Any:
+        if takes_request:
+            return await pool.run(endpoint, request, **kwargs)
+        return await pool.run(endpoint, **kwargs)
+
+    return call_sync
+
+
+def _read_signature(endpoint: Callable[..., Any]) -> inspect.Signature:
     try:
-        signature = inspect.signature(endpoint)
+        return inspect.signature(endpoint)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"cannot read the signature of handler {endpoint!r}: {exc}") from None
+
+
+def plan_arguments(endpoint: Callable[..., Any], path_params: list[str]) -> tuple[bool, list[str]]:
+    """Whether the handler takes the request first, and which path parameters it takes."""
+    signature = _read_signature(endpoint)
     parameters = list(signature.parameters.values())
     takes_request = bool(parameters) and _is_request_parameter(parameters[0])
     rest = parameters[1:] if takes_request else parameters
@@ -103,7 +243,8 @@ def plan_arguments(endpoint: Callable[..., Any], path_params: list[str]) -> tupl
             continue
         raise ConfigError(
             f"handler {name}() argument {p.name!r} is not a path parameter and has no default; "
-            "the first argument named 'request' receives the request"
+            "the first argument named 'request' receives the request, and typed parameters "
+            "(query, headers, bodies) come with vivace.api"
         )
     return takes_request, list(path_params)
 
