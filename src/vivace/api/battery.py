@@ -112,19 +112,19 @@ class Api:
             self._document = build_document(self.app, self)
         return self._document
 
-    def _openapi(self, request: Request) -> Response:
+    async def _openapi(self, request: Request) -> Response:
         from .openapi import document_response
 
         return document_response(self)
 
-    def _docs(self, request: Request) -> Response:
+    async def _docs(self, request: Request) -> Response:
         from .openapi.docs import docs_page
 
         assert self.openapi_url is not None and self.docs_url is not None
         root = request.scope.get("root_path", "") or ""
         return docs_page(self.title, root + self.openapi_url, root + self.docs_url.rstrip("/"))
 
-    def _docs_asset(self, request: Request, asset: str) -> Response:
+    async def _docs_asset(self, request: Request, asset: str) -> Response:
         from .openapi.docs import docs_asset
 
         assert self.openapi_url is not None
