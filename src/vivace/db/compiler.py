@@ -1,28 +1,35 @@
 """From a QuerySet's state to SQL: joins along relation paths, conditions, order, limits.
 
-``Shape`` walks the where tree once and yields the query's structure (the
-cache key) and its values in placeholder order; only a shape seen for the
-first time is turned into a SQLAlchemy statement and compiled. Field names
-from users are always checked against the model: an unknown name raises
-``FieldError``, never reaches SQL.
+``where_shape`` walks a condition tree once and gives the query's structure
+(part of the cache key) and its values in placeholder order; only a shape
+seen for the first time is turned into a SQLAlchemy statement and compiled.
+Field names from users are always checked against the model: an unknown name
+raises ``FieldError`` and never reaches SQL.
+
+Values are bound in the order their placeholders appear in the SQL text
+(WHERE, then HAVING, then LIMIT and OFFSET): ``Builder.bind`` numbers them
+as the statement is built, and ``where_shape`` lists them in the same order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import decimal
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from .compiled import param
-from .exceptions import FieldError
+from .exceptions import FieldError, ValidationError
 from .expressions import Aggregate, CombinedExpression, F, Q
-from .lookups import COMPARISONS, LOOKUPS, MAX_IN_VALUES, PATTERNS, RAW_VALUE
+from .lookups import COMPARISONS, LOOKUPS, MAX_IN_VALUES, PATTERNS, RAW_VALUE, pattern_condition
 
 if TYPE_CHECKING:
     from .fields import Field
     from .models import Model
+
+Annotations = Mapping[str, Aggregate]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +40,7 @@ class Step:
     reverse: bool
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Resolved:
     """A user path (``author__name__icontains``) resolved against the model."""
 
@@ -42,8 +49,33 @@ class Resolved:
     lookup: str
 
 
+@dataclass(frozen=True, slots=True)
+class AnnotationRef:
+    """A condition on an annotation (``annotate(n=Count("posts")).filter(n__gt=1)``): a HAVING."""
+
+    alias: str
+    aggregate: Aggregate
+    lookup: str
+    field: Any  # the aggregated field, or None for Count
+
+
 def resolve(model: type[Model], path: str, *, allow_lookup: bool = True) -> Resolved:
-    """Walk ``path`` through the model's fields and relations to a field and a lookup."""
+    """Walk ``path`` through the model's fields and relations to a field and a lookup.
+
+    Results are kept on the model's options: a repeated query resolves its
+    paths with one dict lookup.
+    """
+    cache = model._meta.path_cache
+    key = (path, allow_lookup)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _resolve(model, path, allow_lookup)
+    return found
+
+
+def _resolve(model: type[Model], path: str, allow_lookup: bool) -> Resolved:
+    if not isinstance(path, str) or not path:
+        raise FieldError(f"invalid field name {path!r}; its fields are: {', '.join(model._meta.field_names)}")
     parts = path.split("__")
     opts = model._meta
     steps: list[Step] = []
@@ -73,12 +105,9 @@ def resolve(model: type[Model], path: str, *, allow_lookup: bool = True) -> Reso
             else:
                 field = step.relation
         else:
-            if name not in {f.name for f in opts.fields} and name not in {f.attname for f in opts.fields}:
-                raise FieldError(
-                    f"{opts.object_name} has no field {name!r} (in {path!r}); "
-                    f"its fields are: {', '.join(opts.field_names)}"
-                )
-            field = opts.get_field(name)
+            field = opts.get_field(name, context=path)
+            if not field.concrete:
+                raise FieldError(f"{opts.object_name}.{name} is not a column (in {path!r})")
         rest = parts[index + 1 :]
         break
     if not rest:
@@ -86,8 +115,9 @@ def resolve(model: type[Model], path: str, *, allow_lookup: bool = True) -> Reso
     elif len(rest) == 1 and allow_lookup and rest[0] in LOOKUPS:
         lookup = rest[0]
     else:
+        what = "lookup" if allow_lookup else "field (lookups are not allowed here)"
         raise FieldError(
-            f"unsupported lookup {'__'.join(rest)!r} on {opts.object_name}.{field.name} (in {path!r}); "
+            f"unsupported {what} {'__'.join(rest)!r} on {opts.object_name}.{field.name} (in {path!r}); "
             f"lookups are: {', '.join(sorted(LOOKUPS))}"
         )
     return Resolved(tuple(steps), field, lookup)
@@ -110,15 +140,52 @@ def _relation_named(opts: Any, name: str) -> tuple[Step, Any] | None:
     return None
 
 
+def resolve_condition(model: type[Model], path: str, annotations: Annotations) -> Resolved | AnnotationRef:
+    """A condition's path: a field of the model, or an annotation of the query."""
+    if annotations:
+        alias, _, lookup = path.partition("__")
+        aggregate = annotations.get(alias)
+        if aggregate is not None:
+            lookup = lookup or "exact"
+            if lookup not in LOOKUPS:
+                raise FieldError(
+                    f"unsupported lookup {lookup!r} on annotation {alias!r}; "
+                    f"lookups are: {', '.join(sorted(LOOKUPS))}"
+                )
+            source = None if aggregate.function == "COUNT" else _aggregate_field(model, aggregate)
+            return AnnotationRef(alias, aggregate, lookup, source)
+    return resolve(model, path)
+
+
+def _aggregate_field(model: type[Model], aggregate: Aggregate) -> Any:
+    if aggregate.field == "*":
+        return None
+    return resolve(model, aggregate.field, allow_lookup=False).field
+
+
+def refers_to(node: Q, names: Annotations) -> bool:
+    """Whether a condition tree names one of ``names`` (annotations), so belongs in HAVING."""
+    for child in node.children:
+        if isinstance(child, Q):
+            if refers_to(child, names):
+                return True
+        elif child[0].partition("__")[0] in names:
+            return True
+    return False
+
+
 @dataclass
 class Builder:
-    """Builds one SELECT (or the WHERE of an UPDATE/DELETE), joining as paths need."""
+    """Builds one statement, joining tables as the paths it meets need."""
 
     model: type[Model]
     table: sa.Table
+    vendor: str = "sqlite"
+    annotations: Annotations = field(default_factory=dict)
+    labels: dict[str, Any] = field(default_factory=dict)
     joins: dict[tuple[Step, ...], sa.FromClause] = field(default_factory=dict)
     from_clause: sa.FromClause | None = None
-    values: list[Any] = field(default_factory=list)
+    count: int = 0
 
     def __post_init__(self) -> None:
         self.from_clause = self.table
@@ -126,101 +193,175 @@ class Builder:
     def table_for(self, steps: tuple[Step, ...]) -> sa.FromClause:
         if not steps:
             return self.table
-        if steps in self.joins:
-            return self.joins[steps]
+        joined = self.joins.get(steps)
+        if joined is not None:
+            return joined
         left = self.table_for(steps[:-1])
         step = steps[-1]
         relation = step.relation
+        alias = f"j{len(self.joins)}"
+        current: Any = self.from_clause
         if getattr(relation, "many_to_many", False) and not step.reverse:
-            through = relation.through._meta.table.alias(f"j{len(self.joins)}t")
-            target = relation.related_model._meta.table.alias(f"j{len(self.joins)}")
-            self.from_clause = self.from_clause.outerjoin(  # type: ignore[union-attr]
+            through = relation.through._meta.table.alias(f"{alias}t")
+            target = relation.related_model._meta.table.alias(alias)
+            current = current.outerjoin(
                 through, left.c[relation.source_pk_column] == through.c[relation.source_column]
             ).outerjoin(target, through.c[relation.target_column] == target.c[relation.target_pk_column])
         elif step.reverse and getattr(relation.field, "many_to_many", False):
             m2m = relation.field
-            through = m2m.through._meta.table.alias(f"j{len(self.joins)}t")
-            target = relation.model._meta.table.alias(f"j{len(self.joins)}")
-            self.from_clause = self.from_clause.outerjoin(  # type: ignore[union-attr]
+            through = m2m.through._meta.table.alias(f"{alias}t")
+            target = relation.model._meta.table.alias(alias)
+            current = current.outerjoin(
                 through, left.c[m2m.target_pk_column] == through.c[m2m.target_column]
             ).outerjoin(target, through.c[m2m.source_column] == target.c[m2m.source_pk_column])
         elif step.reverse:
             fk = relation.field
-            target = relation.model._meta.table.alias(f"j{len(self.joins)}")
-            self.from_clause = self.from_clause.outerjoin(  # type: ignore[union-attr]
-                target, target.c[fk.column] == left.c[fk.target_field.column]
-            )
+            target = relation.model._meta.table.alias(alias)
+            current = current.outerjoin(target, target.c[fk.column] == left.c[fk.target_field.column])
         else:
-            target = relation.related_model._meta.table.alias(f"j{len(self.joins)}")
-            self.from_clause = self.from_clause.outerjoin(  # type: ignore[union-attr]
+            target = relation.related_model._meta.table.alias(alias)
+            current = current.outerjoin(
                 target, left.c[relation.column] == target.c[relation.target_field.column]
             )
+        self.from_clause = current
         self.joins[steps] = target
         return target
 
-    def column(self, path: str) -> tuple[Any, Field]:
+    def column(self, path: str) -> Any:
+        """The column of a field path (``author__name``), or the label of an annotation."""
+        label = self.labels.get(path)
+        if label is not None:
+            return label
         resolved = resolve(self.model, path, allow_lookup=False)
-        return self.table_for(resolved.steps).c[resolved.field.column], resolved.field
+        return self.table_for(resolved.steps).c[resolved.field.column]
 
-    def bind(self, value: Any) -> sa.BindParameter[Any]:
-        self.values.append(value)
-        return param(len(self.values) - 1)
+    def bind(self) -> sa.BindParameter[Any]:
+        """The next placeholder, numbered in the order of the statement's values."""
+        bound = param(self.count)
+        self.count += 1
+        return bound
+
+    def annotate(self, annotations: Annotations) -> None:
+        self.annotations = annotations
+        for alias, aggregate in annotations.items():
+            self.labels[alias] = aggregate_column(self, aggregate).label(alias)
 
 
-def where_shape(model: type[Model], node: Q, vendor: str, out_values: list[Any]) -> Hashable:
+# Conditions --------------------------------------------------------------------------------
+
+
+def where_shape(
+    model: type[Model],
+    node: Q,
+    vendor: str,
+    out_values: list[Any],
+    annotations: Annotations = {},  # noqa: B006
+) -> Hashable:
     """The cache key of a condition tree, appending its values in placeholder order."""
     parts: list[Hashable] = [node.connector, node.negated]
     for child in node.children:
         if isinstance(child, Q):
-            parts.append(where_shape(model, child, vendor, out_values))
+            parts.append(where_shape(model, child, vendor, out_values, annotations))
             continue
         path, value = child
-        resolved = resolve(model, path)
-        parts.append((path, _value_shape(resolved, value, vendor, out_values)))
+        target = resolve_condition(model, path, annotations)
+        parts.append((path, _value_shape(model, target, path, value, vendor, out_values)))
     return tuple(parts)
 
 
-def _value_shape(resolved: Resolved, value: Any, vendor: str, out: list[Any]) -> Hashable:
-    lookup = resolved.lookup
+def _value_shape(
+    model: type[Model], target: Resolved | AnnotationRef, path: str, value: Any, vendor: str, out: list[Any]
+) -> Hashable:
+    lookup = target.lookup
     if isinstance(value, F):
-        _collect_expression(value, out)
+        if lookup not in ("exact", "iexact", "gt", "gte", "lt", "lte"):
+            raise FieldError(f"{path}: an F() expression works with exact, iexact, gt, gte, lt and lte only")
+        check_expression(model, value)
+        _collect_expression(value, out, vendor)
         return ("F", _expression_shape(value))
     if lookup == "isnull":
-        return ("isnull", bool(value))
-    if value is None and lookup in ("exact", "iexact"):
-        return ("isnull", True)
+        if not isinstance(value, bool):
+            raise ValidationError({path: ["An isnull lookup takes True or False."]})
+        return ("isnull", value)
+    if value is None:
+        if lookup in ("exact", "iexact"):
+            return ("isnull", True)
+        raise ValidationError({path: [f"A {lookup} lookup cannot compare with None; use isnull."]})
     if lookup == "in":
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise ValidationError({path: ["An in lookup takes a list of values."]})
         items = list(value)
         if len(items) > MAX_IN_VALUES:
-            raise FieldError(f"an 'in' lookup takes at most {MAX_IN_VALUES} values, got {len(items)}")
-        out.extend(_to_db(resolved, item, vendor) for item in items)
+            raise ValidationError(
+                {path: [f"An in lookup takes at most {MAX_IN_VALUES} values, got {len(items)}."]}
+            )
+        items = [item for item in items if item is not None]
+        out.extend(_to_db(target, path, item, vendor) for item in items)
         return ("in", len(items))
     if lookup == "range":
-        low, high = value
-        out.append(_to_db(resolved, low, vendor))
-        out.append(_to_db(resolved, high, vendor))
+        try:
+            low, high = value
+        except (TypeError, ValueError):
+            raise ValidationError({path: ["A range lookup takes two values: (low, high)."]}) from None
+        out.append(_to_db(target, path, low, vendor))
+        out.append(_to_db(target, path, high, vendor))
         return "range"
     if lookup in PATTERNS:
-        out.append(PATTERNS[lookup].pattern(str(value)))
+        if not isinstance(value, str):
+            value = str(_to_python(target, path, value))
+        out.append(PATTERNS[lookup].pattern(value, vendor))
         return lookup
     if lookup in RAW_VALUE:
-        out.append(int(value))
+        try:
+            out.append(int(value))
+        except (TypeError, ValueError):
+            raise ValidationError({path: ["Enter a whole number."]}) from None
         return lookup
-    out.append(_to_db(resolved, value, vendor))
+    out.append(_to_db(target, path, value, vendor))
     return lookup
 
 
-def _to_db(resolved: Resolved, value: Any, vendor: str) -> Any:
-    field = resolved.field
+def _to_python(target: Resolved | AnnotationRef, path: str, value: Any) -> Any:
+    field = target.field
     if hasattr(value, "_meta") and hasattr(value, "pk"):
+        expected = field.related_model if getattr(field, "is_relation", False) else field.model
+        if not isinstance(value, expected):
+            raise ValidationError({path: [f"Expected a {expected.__name__}, not a {type(value).__name__}."]})
+        if value.pk is None:
+            raise ValidationError(
+                {path: [f"This {type(value).__name__} is not saved yet: it has no primary key."]}
+            )
         value = value.pk
         field = getattr(field, "target_field", field)
-    if value is None:
-        return None
     try:
-        value = field.to_python(value)
-    except (ValueError, TypeError) as exc:
-        raise FieldError(f"invalid value {value!r} for {field.name}: {exc}") from None
+        if isinstance(target, AnnotationRef):
+            return _annotation_value(target, field, value)
+        return field.to_python(value)
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise ValidationError({path: [str(exc) or "Enter a valid value."]}) from None
+
+
+def _annotation_value(target: AnnotationRef, field: Any, value: Any) -> Any:
+    function = target.aggregate.function
+    if function == "COUNT" or field is None:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError("Enter a number.")
+        return int(value)
+    if function == "AVG" and field.python_type is not decimal.Decimal:
+        return float(value)
+    return field.to_python(value)
+
+
+def _to_db(target: Resolved | AnnotationRef, path: str, value: Any, vendor: str) -> Any:
+    field = target.field
+    if hasattr(value, "_meta") and hasattr(value, "pk"):
+        field = getattr(field, "target_field", field)
+    value = _to_python(target, path, value)
+    if value is None or field is None:
+        return value
+    if isinstance(target, AnnotationRef) and isinstance(value, (int, float, decimal.Decimal)):
+        # An aggregate has no column affinity on SQLite: compare it with a number, never text.
+        return float(value) if vendor == "sqlite" and isinstance(value, decimal.Decimal) else value
     writer = getattr(field, "target_field", field).db_writer(vendor)
     return writer(value) if writer is not None else value
 
@@ -236,6 +377,8 @@ def build_where(builder: Builder, node: Q) -> Any:
         clauses.append(_build_leaf(builder, path, value))
     if not clauses:
         condition: Any = sa.true()
+    elif len(clauses) == 1:
+        condition = clauses[0]
     elif node.connector == Q.AND:
         condition = sa.and_(*clauses)
     else:
@@ -244,25 +387,30 @@ def build_where(builder: Builder, node: Q) -> Any:
 
 
 def _build_leaf(builder: Builder, path: str, value: Any) -> Any:
-    resolved = resolve(builder.model, path)
-    column = builder.table_for(resolved.steps).c[resolved.field.column]
-    lookup = resolved.lookup
+    target = resolve_condition(builder.model, path, builder.annotations)
+    if isinstance(target, AnnotationRef):
+        column = builder.labels[target.alias].element
+    else:
+        column = builder.table_for(target.steps).c[target.field.column]
+    lookup = target.lookup
     if isinstance(value, F):
-        rhs = build_expression(builder, value)
-        return COMPARISONS.get(lookup, COMPARISONS["exact"])(column, rhs)
+        return COMPARISONS[lookup](column, build_expression(builder, value))
     if lookup == "isnull" or (value is None and lookup in ("exact", "iexact")):
         is_null = bool(value) if lookup == "isnull" else True
         return column.is_(None) if is_null else column.is_not(None)
     if lookup == "in":
-        items = list(value)
+        items = [item for item in value if item is not None]
         if not items:
             return sa.false()
-        return column.in_([builder.bind(None) for _ in items])
+        return column.in_([builder.bind() for _ in items])
     if lookup == "range":
-        return column.between(builder.bind(None), builder.bind(None))
+        return column.between(builder.bind(), builder.bind())
     if lookup in PATTERNS:
-        return PATTERNS[lookup](column, builder.bind(None))
-    return COMPARISONS[lookup](column, builder.bind(None))
+        return pattern_condition(lookup, column, builder.bind(), builder.vendor)
+    return COMPARISONS[lookup](column, builder.bind())
+
+
+# Expressions and aggregates ----------------------------------------------------------------
 
 
 def _expression_shape(expression: Any) -> Hashable:
@@ -273,12 +421,30 @@ def _expression_shape(expression: Any) -> Hashable:
     return "value"
 
 
-def _collect_expression(expression: Any, out: list[Any]) -> None:
+def _collect_expression(expression: Any, out: list[Any], vendor: str) -> None:
     if isinstance(expression, CombinedExpression):
-        _collect_expression(expression.lhs, out)
-        _collect_expression(expression.rhs, out)
+        _collect_expression(expression.lhs, out, vendor)
+        _collect_expression(expression.rhs, out, vendor)
     elif not isinstance(expression, F):
-        out.append(expression)
+        if isinstance(expression, bool) or not isinstance(expression, (int, float, decimal.Decimal)):
+            raise ValidationError(
+                {"__all__": [f"F() expressions combine with numbers only, not {expression!r}."]}
+            )
+        # SQLite's driver takes no Decimal; its arithmetic is in floats anyway.
+        out.append(
+            float(expression)
+            if vendor == "sqlite" and isinstance(expression, decimal.Decimal)
+            else expression
+        )
+
+
+def check_expression(model: type[Model], expression: Any) -> None:
+    """Check every field an F() expression names, now rather than when the query runs."""
+    if isinstance(expression, CombinedExpression):
+        check_expression(model, expression.lhs)
+        check_expression(model, expression.rhs)
+    elif isinstance(expression, F):
+        resolve(model, expression.name, allow_lookup=False)
 
 
 def build_expression(builder: Builder, expression: Any) -> Any:
@@ -287,12 +453,12 @@ def build_expression(builder: Builder, expression: Any) -> Any:
         rhs = build_expression(builder, expression.rhs)
         return {"+": lhs + rhs, "-": lhs - rhs, "*": lhs * rhs, "/": lhs / rhs}[expression.op]
     if isinstance(expression, F):
-        return builder.column(expression.name)[0]
-    return builder.bind(None)
+        return builder.column(expression.name)
+    return builder.bind()
 
 
-def expression_shape_and_values(expression: Any, out: list[Any]) -> Hashable:
-    _collect_expression(expression, out)
+def expression_shape_and_values(expression: Any, out: list[Any], vendor: str) -> Hashable:
+    _collect_expression(expression, out, vendor)
     return _expression_shape(expression)
 
 
@@ -300,7 +466,7 @@ def aggregate_column(builder: Builder, aggregate: Aggregate) -> Any:
     if aggregate.field == "*":
         column: Any = sa.literal_column("*")
     else:
-        column = builder.column(aggregate.field)[0]
+        column = builder.column(aggregate.field)
     if aggregate.distinct:
         column = column.distinct()
     return getattr(sa.func, aggregate.function.lower())(column)
@@ -309,9 +475,19 @@ def aggregate_column(builder: Builder, aggregate: Aggregate) -> Any:
 def order_columns(builder: Builder, ordering: tuple[str, ...]) -> list[Any]:
     columns = []
     for name in ordering:
-        if not isinstance(name, str) or not name or name in ("-", "?"):
+        if not isinstance(name, str) or name in ("", "-", "?"):
             raise FieldError(f"invalid order_by value {name!r}; use a field name, optionally with '-'")
         descending = name.startswith("-")
-        column, _ = builder.column(name.lstrip("-"))
+        column = builder.column(name[1:] if descending else name)
         columns.append(column.desc() if descending else column.asc())
     return columns
+
+
+def check_ordering(model: type[Model], ordering: tuple[str, ...], annotations: Annotations) -> None:
+    """Check sort names now: each a field path or an annotation, optionally after a '-'."""
+    for name in ordering:
+        if not isinstance(name, str) or name in ("", "-", "?"):
+            raise FieldError(f"invalid order_by value {name!r}; use a field name, optionally with '-'")
+        bare = name[1:] if name.startswith("-") else name
+        if bare not in annotations:
+            resolve(model, bare, allow_lookup=False)

@@ -625,7 +625,8 @@ class JSON(Field):
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         from sqlalchemy.dialects.postgresql import JSONB
 
-        return sa.JSON().with_variant(JSONB(), "postgresql")
+        # On SQLite a column typed JSON has numeric affinity, which would turn the text "0" into 0.
+        return sa.JSON().with_variant(JSONB(), "postgresql").with_variant(sa.Text(), "sqlite")
 
     def to_python(self, value: Any) -> Any:
         try:

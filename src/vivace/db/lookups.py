@@ -1,9 +1,14 @@
 """Django's lookups (``title__icontains``), each turned into a SQLAlchemy condition.
 
-A lookup takes the column and the already converted value placeholders and
-returns the condition. ``arity`` says how many values it binds: ``in`` binds
-one per item, ``range`` two, ``isnull`` none (its True/False is part of the
-query's shape, not a value).
+Comparisons take the column and the value's placeholder. Pattern lookups
+(``contains``, ``startswith``...) also turn the user's text into a pattern
+first, with its wildcards made literal: ``%`` and ``_`` match themselves.
+
+The case-sensitive ones mean the same on both databases: PostgreSQL's
+``LIKE`` is case-sensitive, SQLite's is not (for ASCII), so on SQLite they use
+``GLOB``, whose wildcards are escaped the same way. The case-insensitive ones
+are ``ILIKE`` on PostgreSQL and ``LIKE`` on SQLite (ASCII case folding, like
+SQLite's ``lower()``).
 """
 
 from __future__ import annotations
@@ -21,14 +26,35 @@ def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _like(pattern: Callable[[str], str], insensitive: bool) -> Any:
-    def build(column: Any, value: Any) -> Any:
-        if insensitive:
-            return sa.func.lower(column).like(sa.func.lower(value), escape=LIKE_ESCAPE)
-        return column.like(value, escape=LIKE_ESCAPE)
+def escape_glob(value: str) -> str:
+    """Make ``*``, ``?`` and ``[`` in user text literal inside a SQLite GLOB pattern."""
+    return "".join(f"[{char}]" if char in "*?[" else char for char in value)
 
-    build.pattern = pattern  # type: ignore[attr-defined]
-    return build
+
+class Pattern:
+    """A pattern lookup: where the text goes (``"%s%"``...) and whether case matters."""
+
+    def __init__(self, before: bool, after: bool, insensitive: bool) -> None:
+        self.before = before
+        self.after = after
+        self.insensitive = insensitive
+
+    def _glob(self, vendor: str) -> bool:
+        return vendor == "sqlite" and not self.insensitive
+
+    def pattern(self, value: str, vendor: str) -> str:
+        if self._glob(vendor):
+            any_text, text = "*", escape_glob(value)
+        else:
+            any_text, text = "%", escape_like(value)
+        return f"{any_text if self.before else ''}{text}{any_text if self.after else ''}"
+
+    def condition(self, column: Any, value: Any, vendor: str) -> Any:
+        if self._glob(vendor):
+            return column.op("GLOB", is_comparison=True)(value)
+        if self.insensitive:
+            return column.ilike(value, escape=LIKE_ESCAPE)
+        return column.like(value, escape=LIKE_ESCAPE)
 
 
 def _date_part(part: str) -> Callable[[Any, Any], Any]:
@@ -50,17 +76,22 @@ COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     "day": _date_part("day"),
 }
 
-PATTERNS: dict[str, Any] = {
-    "contains": _like(lambda v: f"%{escape_like(v)}%", False),
-    "icontains": _like(lambda v: f"%{escape_like(v)}%", True),
-    "startswith": _like(lambda v: f"{escape_like(v)}%", False),
-    "istartswith": _like(lambda v: f"{escape_like(v)}%", True),
-    "endswith": _like(lambda v: f"%{escape_like(v)}", False),
-    "iendswith": _like(lambda v: f"%{escape_like(v)}", True),
+PATTERNS: dict[str, Pattern] = {
+    "contains": Pattern(True, True, False),
+    "icontains": Pattern(True, True, True),
+    "startswith": Pattern(False, True, False),
+    "istartswith": Pattern(False, True, True),
+    "endswith": Pattern(True, False, False),
+    "iendswith": Pattern(True, False, True),
 }
 
+
+def pattern_condition(lookup: str, column: Any, value: Any, vendor: str) -> Any:
+    return PATTERNS[lookup].condition(column, value, vendor)
+
+
 # Lookups whose value is not of the field's own type.
-RAW_VALUE = frozenset({"year", "month", "day", "isnull"})
+RAW_VALUE = frozenset({"year", "month", "day"})
 
 LOOKUPS = frozenset({*COMPARISONS, *PATTERNS, "in", "range", "isnull"})
 

@@ -9,7 +9,7 @@ migrations, the admin and the API to read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -51,6 +51,8 @@ class Options:
         # Filled by relations: reverse accessors, many-to-many fields.
         self.related_objects: list[Any] = []
         self.many_to_many: list[Any] = []
+        # Query paths already resolved (compiler.resolve); emptied when relations are added.
+        self.path_cache: dict[Hashable, Any] = {}
 
     def add_field(self, field: Field) -> None:
         self.fields.append(field)
@@ -63,8 +65,12 @@ class Options:
     def concrete_fields(self) -> list[Field]:
         return [f for f in self.fields if f.concrete]
 
-    def get_field(self, name: str) -> Field:
-        """The field called ``name`` (or its column attribute, ``author_id``)."""
+    def get_field(self, name: str, *, context: str | None = None) -> Field:
+        """The field called ``name`` (or its column attribute, ``author_id``).
+
+        An unknown name raises ``FieldError`` naming it and listing the fields;
+        ``context`` (the user's whole path, ``author__nmae``) is quoted too.
+        """
         for field in self.fields:
             if field.name == name or field.attname == name:
                 return field
@@ -73,9 +79,15 @@ class Options:
                 return field  # type: ignore[no-any-return]
         from .exceptions import FieldError
 
+        where = f" (in {context!r})" if context and context != name else ""
         raise FieldError(
-            f"{self.object_name} has no field {name!r}; its fields are: {', '.join(self.field_names)}"
+            f"{self.object_name} has no field {name!r}{where}; its fields are: {', '.join(self.field_names)}"
         )
+
+    def add_related(self, relation: Any) -> None:
+        """A reverse relation from another model (``author.posts``)."""
+        self.related_objects.append(relation)
+        self.path_cache.clear()
 
     @property
     def field_names(self) -> list[str]:
@@ -166,6 +178,7 @@ class ModelBase(type):
             (MultipleObjectsReturned,),
             {"__module__": cls.__module__, "__qualname__": f"{name}.MultipleObjectsReturned"},
         )
+        _check_unique(opts)
         opts.table = _build_table(opts)
         registry.register(cls)
         for field in [*opts.fields, *opts.many_to_many]:
@@ -211,6 +224,24 @@ def _contribute(field: Field, cls: type[Model], name: str) -> None:
     contribute(cls, name)
     if field.concrete:
         cls._meta.add_field(field)
+
+
+def _check_unique(opts: Options) -> None:
+    """A second model with the same label or table is a mistake: say so before SQLAlchemy does."""
+    registry = opts.registry
+    if opts.label_lower in registry.models:
+        raise ConfigError(
+            f"model {opts.label} is declared twice in registry {registry.name!r}; "
+            "give one a Meta.label or declare it once"
+        )
+    if opts.table_name in registry.metadata.tables:
+        owner = next(
+            (m._meta.label for m in registry if m._meta.table_name == opts.table_name), "another model"
+        )
+        raise ConfigError(
+            f"{opts.label}: table {opts.table_name!r} is already the table of {owner}; "
+            "give one a Meta.table_name"
+        )
 
 
 def _build_table(opts: Options) -> sa.Table:

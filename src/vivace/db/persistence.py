@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from .compiled import param
-from .compiler import Builder, build_where, where_shape
+from .compiler import Builder, build_where
 from .exceptions import FieldError, IntegrityError, ProtectedError
 from .runner import Operation, Statement, run_async, run_sync
 
@@ -150,15 +150,15 @@ def delete_where(query: QuerySet[Any]) -> Operation[int]:
     database = _database(model)
     table = model._meta.table
     assert table is not None
-    values: list[Any] = []
-    where_key = tuple(where_shape(model, q, database.vendor, values) for q in query._where)
-    limited = query._high is not None or bool(query._low)
-    key = (model, "delete", where_key, limited)
-    if limited:
+    if query._high is not None or query._low:
         raise TypeError("cannot delete a sliced query; filter it instead")
+    if query._having or query._distinct:
+        raise TypeError("cannot delete a distinct or annotated query; filter by primary keys instead")
+    where_key, values = query._where_values(database)
+    key = (model, "delete", where_key)
 
     def build() -> Any:
-        builder = Builder(model, table)
+        builder = Builder(model, table, database.vendor)
         conditions = [build_where(builder, q) for q in query._where]
         statement = sa.delete(table)
         if builder.joins:
@@ -232,11 +232,17 @@ def bulk_update(
     if not names:
         raise ValueError("bulk_update() needs the names of the fields to update")
     opts = model._meta
-    fields = [opts.get_field(name) for name in names]
+    wanted = {opts.get_field(name).name for name in names}
+    # In the table's column order, the order of the SET clause and so of the values.
+    fields = [f for f in opts.concrete_fields if f.name in wanted]
+    for name in wanted - {f.name for f in fields}:
+        raise FieldError(f"bulk_update() cannot update {name!r}: it is not a column of {model.__name__}")
     for field in fields:
-        if field.primary_key or not field.concrete:
-            raise FieldError(f"bulk_update() cannot update {field.name!r}")
+        if field.primary_key:
+            raise FieldError(f"bulk_update() cannot update the primary key {field.name!r}")
     for instance in objects:
+        if not isinstance(instance, model):
+            raise TypeError(f"bulk_update() takes {model.__name__} objects, got {type(instance).__name__}")
         if instance.pk is None:
             raise ValueError("bulk_update() needs objects that are saved (have a primary key)")
         instance.full_clean(exclude=[f.name for f in opts.concrete_fields if f not in fields])

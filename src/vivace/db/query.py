@@ -4,28 +4,42 @@ Sync code iterates a QuerySet or calls ``get()``, ``count()``...; async code
 awaits it (``await Post.objects.filter(...)``), iterates it with
 ``async for``, or calls the ``a``-prefixed methods (``aget``, ``acount``...).
 Each terminal method is one generator (see ``runner.py``) run either way.
+
+Names and values are checked when the query is built (``filter()``,
+``order_by()``...), so a mistake is raised where it is made. The SQL itself
+is built in ``select.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Generator, Hashable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
 from .compiler import (
     Builder,
-    aggregate_column,
     build_expression,
     build_where,
+    check_expression,
+    check_ordering,
     expression_shape_and_values,
-    order_columns,
+    refers_to,
     resolve,
     where_shape,
 )
-from .exceptions import FieldError, IntegrityError
+from .exceptions import FieldError, IntegrityError, ValidationError
 from .expressions import Aggregate, F, Q
 from .runner import Operation, Statement, run_async, run_sync
+from .select import (
+    aggregate_reader,
+    aggregate_statement,
+    check_aggregates,
+    field_reader,
+    forward_path,
+    rows_to_results,
+    select_statement,
+)
 
 if TYPE_CHECKING:
     from .database import Database
@@ -37,33 +51,46 @@ MAX_GET_RESULTS = 21
 
 
 class QuerySet(Generic[M]):
-    """A lazy query over ``model``; chaining returns new QuerySets."""
+    """A lazy query over ``model``; chaining returns new QuerySets.
+
+    The query's state lives in the class defaults below until a method
+    changes it on a clone, so making a QuerySet costs two attributes.
+    """
+
+    _where: tuple[Q, ...] = ()
+    # The WHERE's cache key and values, worked out when filter() checked it: (vendor, key, values).
+    _checked: tuple[str, tuple[Hashable, ...], tuple[Any, ...]] | None = None
+    _having: tuple[Q, ...] = ()
+    _order: tuple[str, ...] | None = None
+    _low = 0
+    _high: int | None = None
+    _mode: str | None = None  # None (instances), "values", "values_list"
+    _fields: tuple[str, ...] = ()
+    _flat = False
+    _distinct = False
+    _related: tuple[str, ...] = ()
+    _prefetch: tuple[str, ...] = ()
+    _annotations: dict[str, Aggregate] = {}
+    _group: tuple[str, ...] | None = None
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
-        self._where: tuple[Q, ...] = ()
-        self._order: tuple[str, ...] | None = None
-        self._low = 0
-        self._high: int | None = None
-        self._mode: str | None = None  # None (instances), "values", "values_list"
-        self._fields: tuple[str, ...] = ()
-        self._flat = False
-        self._distinct = False
-        self._related: tuple[str, ...] = ()
-        self._prefetch: tuple[str, ...] = ()
-        self._annotations: dict[str, Aggregate] = {}
         self._cache: list[Any] | None = None
 
     # Chaining ----------------------------------------------------------------------
 
     def _clone(self) -> QuerySet[M]:
-        clone = type(self).__new__(type(self))
+        clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone._cache = None
         return clone
 
     def all(self) -> QuerySet[M]:
         return self._clone()
+
+    def none(self) -> QuerySet[M]:
+        """A query that matches no row."""
+        return self.filter(pk__in=[])
 
     def filter(self, *args: Q, **conditions: Any) -> QuerySet[M]:
         return self._add_condition(Q(*args, **conditions))
@@ -74,16 +101,48 @@ class QuerySet(Generic[M]):
     def _add_condition(self, condition: Q) -> QuerySet[M]:
         if self._high is not None or self._low:
             raise TypeError("cannot filter a query once a slice has been taken")
-        where_shape(self.model, condition, "check", [])  # checks names now, not at run time
         clone = self._clone()
+        if self._annotations and refers_to(condition, self._annotations):
+            where_shape(self.model, condition, "check", [], self._annotations)
+            clone._having = (*self._having, condition)
+            return clone
+        # Checking the names and values also gives the statement's key and values: keep them.
+        database = self.model._meta.registry.database
+        vendor = database.vendor if database is not None else "check"
+        values: list[Any] = []
+        shape = where_shape(self.model, condition, vendor, values)
         clone._where = (*self._where, condition)
+        checked = self._checked
+        if not self._where:
+            clone._checked = (vendor, (shape,), tuple(values))
+        elif checked is not None and checked[0] == vendor:
+            clone._checked = (vendor, (*checked[1], shape), (*checked[2], *values))
+        else:
+            clone._checked = None
         return clone
 
+    def _where_values(self, database: Database) -> tuple[tuple[Hashable, ...], list[Any]]:
+        """The WHERE's cache key and its values in placeholder order."""
+        checked = self._checked
+        if checked is not None and checked[0] == database.vendor:
+            return checked[1], list(checked[2])
+        values: list[Any] = []
+        key = tuple(where_shape(self.model, q, database.vendor, values) for q in self._where)
+        return key, values
+
     def order_by(self, *names: str) -> QuerySet[M]:
-        builder = Builder(self.model, self._table())
-        order_columns(builder, names)
+        if self._high is not None or self._low:
+            raise TypeError("cannot reorder a query once a slice has been taken")
+        check_ordering(self.model, names, self._annotations)
         clone = self._clone()
         clone._order = names
+        return clone
+
+    def reverse(self) -> QuerySet[M]:
+        if self._high is not None or self._low:
+            raise TypeError("cannot reverse a query once a slice has been taken")
+        clone = self._clone()
+        clone._order = _reversed(self._ordering() or ("pk",))
         return clone
 
     def distinct(self) -> QuerySet[M]:
@@ -93,7 +152,7 @@ class QuerySet(Generic[M]):
 
     def select_related(self, *names: str) -> QuerySet[M]:
         for name in names:
-            _forward_path(self.model, name)
+            forward_path(self.model, name)
         clone = self._clone()
         clone._related = (*self._related, *names)
         return clone
@@ -109,7 +168,7 @@ class QuerySet(Generic[M]):
 
     def values(self, *fields: str) -> QuerySet[Any]:
         clone = self._clone()
-        clone._mode, clone._fields = "values", self._check_fields(fields)
+        clone._mode, clone._fields, clone._flat = "values", self._check_fields(fields), False
         return clone  # type: ignore[return-value]
 
     def values_list(self, *fields: str, flat: bool = False) -> QuerySet[Any]:
@@ -120,13 +179,21 @@ class QuerySet(Generic[M]):
         return clone  # type: ignore[return-value]
 
     def annotate(self, **aggregates: Aggregate) -> QuerySet[M]:
-        for alias, aggregate in aggregates.items():
-            if not isinstance(aggregate, Aggregate):
-                raise TypeError(f"annotate({alias}=...) takes Count, Sum, Avg, Min or Max")
-            if aggregate.field != "*":
-                resolve(self.model, aggregate.field, allow_lookup=False)
+        """Add aggregates per row: ``Author.objects.annotate(n=Count("posts"))``.
+
+        After ``values()``, the rows are grouped by those values instead, as in Django.
+        """
+        check_aggregates(self.model, aggregates, {})
+        taken = set(self.model._meta.field_names) | {"pk"}
+        for alias in aggregates:
+            if not alias.isidentifier() or alias in taken or alias in self._annotations:
+                raise ValueError(f"annotate({alias}=...): the name conflicts with a field or is not a name")
         clone = self._clone()
         clone._annotations = {**self._annotations, **aggregates}
+        if self._mode is not None and self._group is None and self._fields:
+            clone._group = self._fields
+        if self._mode is not None and self._fields:
+            clone._fields = (*self._fields, *aggregates)
         return clone
 
     def _check_fields(self, fields: Sequence[str]) -> tuple[str, ...]:
@@ -135,36 +202,42 @@ class QuerySet(Generic[M]):
                 resolve(self.model, name, allow_lookup=False)
         return tuple(fields)
 
+    def _names(self) -> tuple[str, ...]:
+        """The names of values()/values_list(): those given, else every column and annotation."""
+        if self._fields:
+            return self._fields
+        return (*(f.attname for f in self.model._meta.concrete_fields), *self._annotations)
+
     def __getitem__(self, key: int | slice) -> Any:
-        if self._cache is not None:
-            return self._cache[key]
         if isinstance(key, slice):
             if (key.start is not None and key.start < 0) or (key.stop is not None and key.stop < 0):
                 raise ValueError("negative indexing is not supported on a query")
             if key.step not in (None, 1):
                 raise ValueError("a query slice cannot have a step")
+            if self._cache is not None:
+                return self._cache[key]
             clone = self._clone()
-            start = key.start or 0
-            clone._low = self._low + start
+            clone._low = self._low + (key.start or 0)
             if key.stop is not None:
                 stop = self._low + key.stop
                 clone._high = stop if self._high is None else min(self._high, stop)
+            elif self._high is not None:
+                clone._high = self._high
             if clone._high is not None and clone._high < clone._low:
                 clone._high = clone._low
             return clone
-        if not isinstance(key, int):
+        if not isinstance(key, int) or isinstance(key, bool):
             raise TypeError(f"query indices must be int or slice, not {type(key).__name__}")
         if key < 0:
             raise ValueError("negative indexing is not supported on a query")
-        return self[key : key + 1].get_single()
-
-    def get_single(self) -> M:
-        rows = list(self)
+        if self._cache is not None:
+            return self._cache[key]
+        rows = list(self[key : key + 1])
         if not rows:
             raise IndexError("query index out of range")
-        return rows[0]  # type: ignore[no-any-return]
+        return rows[0]
 
-    # The SELECT ----------------------------------------------------------------------
+    # Running --------------------------------------------------------------------------
 
     def _table(self) -> sa.Table:
         table = self.model._meta.table
@@ -177,173 +250,10 @@ class QuerySet(Generic[M]):
     def _ordering(self) -> tuple[str, ...]:
         return self._order if self._order is not None else self.model._meta.ordering
 
-    def _select(self, database: Database, *, count: bool = False, exists: bool = False) -> Statement:
-        values: list[Any] = []
-        where_key = tuple(where_shape(self.model, q, database.vendor, values) for q in self._where)
-        ordering = () if count else self._ordering()
-        limit = self._high - self._low if self._high is not None else None
-        if exists:
-            limit = 1
-        offset = self._low or None
-        if limit is not None:
-            values.append(limit)
-        if offset is not None:
-            values.append(offset)
-        key = (
-            self.model,
-            "count" if count else ("exists" if exists else self._mode),
-            where_key,
-            ordering,
-            limit is not None,
-            offset is not None,
-            self._fields,
-            self._distinct,
-            self._related,
-            tuple((alias, type(a), a.field, a.distinct) for alias, a in self._annotations.items()),
-        )
-        compiled = database.statements.get(
-            key,
-            lambda: self._build_select(
-                count=count, exists=exists, ordering=ordering, limit=limit, offset=offset
-            ),
-        )
-        return Statement(compiled.sql, compiled.bind(values))
-
-    def _build_select(
-        self, *, count: bool, exists: bool, ordering: tuple[str, ...], limit: int | None, offset: int | None
-    ) -> sa.Select[Any]:
-        table = self._table()
-        builder = Builder(self.model, table)
-        conditions = [build_where(builder, q) for q in self._where]
-        columns = self._columns(builder) if not (count or exists) else []
-        if exists:
-            columns = [sa.literal_column("1")]
-        if count and (self._distinct or self._high is not None or self._low or self._annotations):
-            inner = self._clone()
-            inner._order = ()
-            inner._mode = "values_list" if not inner._fields else inner._mode
-            inner_builder = Builder(self.model, table)
-            inner_conditions = [build_where(inner_builder, q) for q in self._where]
-            inner_columns = inner._columns(inner_builder)
-            subquery = sa.select(*inner_columns).select_from(inner_builder.from_clause)  # type: ignore[arg-type]
-            if inner_conditions:
-                subquery = subquery.where(*inner_conditions)
-            if self._distinct:
-                subquery = subquery.distinct()
-            if limit is not None:
-                subquery = subquery.limit(sa.bindparam(f"p{_param_index(self, 'limit')}"))
-            if offset is not None:
-                subquery = subquery.offset(sa.bindparam(f"p{_param_index(self, 'offset')}"))
-            return sa.select(sa.func.count()).select_from(subquery.subquery())
-        if count:
-            statement = sa.select(sa.func.count()).select_from(builder.from_clause)  # type: ignore[arg-type]
-        else:
-            statement = sa.select(*columns).select_from(builder.from_clause)  # type: ignore[arg-type]
-        if conditions:
-            statement = statement.where(*conditions)
-        if self._annotations and not count:
-            statement = statement.group_by(*self._group_columns(builder))
-        if self._distinct and not count:
-            statement = statement.distinct()
-        if ordering:
-            statement = statement.order_by(*order_columns(builder, ordering))
-        if limit is not None:
-            statement = statement.limit(sa.bindparam(f"p{_param_index(self, 'limit')}"))
-        if offset is not None:
-            statement = statement.offset(sa.bindparam(f"p{_param_index(self, 'offset')}"))
-        return statement
-
-    def _columns(self, builder: Builder) -> list[Any]:
-        if self._mode is not None:
-            names = self._fields or tuple(
-                [f.attname for f in self.model._meta.concrete_fields] + list(self._annotations)
-            )
-            return [
-                aggregate_column(builder, self._annotations[n]).label(n)
-                if n in self._annotations
-                else builder.column(n)[0]
-                for n in names
-            ]
-        table = builder.table
-        columns: list[Any] = [table.c[f.column] for f in self.model._meta.concrete_fields]
-        for path in self._related:
-            for steps, model in _forward_path(self.model, path):
-                joined = builder.table_for(steps)
-                columns.extend(joined.c[f.column] for f in model._meta.concrete_fields)
-        columns.extend(aggregate_column(builder, a).label(alias) for alias, a in self._annotations.items())
-        return columns
-
-    def _group_columns(self, builder: Builder) -> list[Any]:
-        if self._mode is not None and self._fields:
-            return [builder.column(n)[0] for n in self._fields if n not in self._annotations]
-        return [builder.table.c[f.column] for f in self.model._meta.concrete_fields]
-
-    # Turning rows into results -----------------------------------------------------
-
-    def _rows_to_results(self, rows: list[tuple[Any, ...]], database: Database) -> list[Any]:
-        vendor = database.vendor
-        if self._mode is not None:
-            names = self._fields or tuple(
-                [f.attname for f in self.model._meta.concrete_fields] + list(self._annotations)
-            )
-            readers = [
-                None
-                if n in self._annotations
-                else _reader(resolve(self.model, n, allow_lookup=False).field, vendor)
-                for n in names
-            ]
-            converted = [_convert(row, readers) for row in rows]
-            if self._mode == "values":
-                return [dict(zip(names, row, strict=True)) for row in converted]
-            if self._flat:
-                return [row[0] for row in converted]
-            return [tuple(row) for row in converted]
-        model = self.model
-        fields = model._meta.concrete_fields
-        attnames = [f.attname for f in fields]
-        readers = [_reader(f, vendor) for f in fields]
-        width = len(fields)
-        plans = []
-        for path in self._related:
-            for steps, related in _forward_path(model, path):
-                related_fields = related._meta.concrete_fields
-                plans.append(
-                    (
-                        steps,
-                        related,
-                        [f.attname for f in related_fields],
-                        [_reader(f, vendor) for f in related_fields],
-                        width,
-                    )
-                )
-                width += len(related_fields)
-        aliases = list(self._annotations)
-        db_name = database.name
-        results = []
-        for row in rows:
-            instance = model.from_row(attnames, _convert(row[: len(fields)], readers), db_name)
-            for steps, related, related_names, related_readers, start in plans:
-                chunk = row[start : start + len(related_names)]
-                owner = _owner_for(instance, steps[:-1])
-                if owner is None:
-                    continue
-                value = (
-                    None
-                    if chunk[related_names.index(related._meta.pk.attname)] is None
-                    else related.from_row(related_names, _convert(chunk, related_readers), db_name)
-                )
-                owner._state.cache[steps[-1].relation.name] = value
-            for offset, alias in enumerate(aliases):
-                setattr(instance, alias, row[width + offset])
-            results.append(instance)
-        return results
-
-    # Fetching ------------------------------------------------------------------------
-
     def _fetch(self) -> Operation[list[Any]]:
         database = self._database()
-        result = yield self._select(database)
-        objects = self._rows_to_results(result.rows, database)
+        result = yield select_statement(self, database)
+        objects = rows_to_results(self, result.rows, database)
         if self._prefetch and self._mode is None:
             from .relations import prefetch
 
@@ -387,17 +297,18 @@ class QuerySet(Generic[M]):
 
     def _get(self, args: tuple[Q, ...], conditions: dict[str, Any]) -> Operation[M]:
         query = self.filter(*args, **conditions) if args or conditions else self._clone()
-        if query._high is None:
-            query = query[:MAX_GET_RESULTS]
+        if query._high is None and not query._low:
+            query._order = ()  # one row is wanted: no need to sort
+            query._high = MAX_GET_RESULTS
         found = yield from query._fetch()
         if not found:
             raise self.model.DoesNotExist(
-                f"{self.model.__name__} matching {_describe(conditions)} does not exist"
+                f"{self.model.__name__} matching {_describe(args, conditions)} does not exist"
             )
         if len(found) > 1:
             more = "more than 20" if len(found) == MAX_GET_RESULTS else str(len(found))
             raise self.model.MultipleObjectsReturned(
-                f"get() returned {more} {self.model.__name__} objects for {_describe(conditions)}"
+                f"get() returned {more} {self.model.__name__} objects for {_describe(args, conditions)}"
             )
         return found[0]  # type: ignore[no-any-return]
 
@@ -408,11 +319,13 @@ class QuerySet(Generic[M]):
         return await self._arun(self._get(args, conditions))  # type: ignore[no-any-return]
 
     def _first(self, reverse: bool) -> Operation[M | None]:
-        ordering = self._ordering() or (self.model._meta.pk.name,)  # type: ignore[union-attr]
-        if reverse:
-            ordering = tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
         query = self._clone()
-        query._order = ordering
+        if self._high is not None or self._low:
+            if reverse:
+                raise TypeError("cannot take last() of a query once a slice has been taken; order it instead")
+        else:
+            ordering = self._ordering() or ("pk",)
+            query._order = _reversed(ordering) if reverse else ordering
         found = yield from query[:1]._fetch()
         return found[0] if found else None
 
@@ -431,7 +344,7 @@ class QuerySet(Generic[M]):
     def _count(self) -> Operation[int]:
         if self._cache is not None:
             return len(self._cache)
-        result = yield self._select(self._database(), count=True)
+        result = yield select_statement(self, self._database(), "count")
         return int(result.rows[0][0])
 
     def count(self) -> int:
@@ -441,7 +354,9 @@ class QuerySet(Generic[M]):
         return await self._arun(self._count())  # type: ignore[no-any-return]
 
     def _exists(self) -> Operation[bool]:
-        result = yield self._select(self._database(), exists=True)
+        if self._cache is not None:
+            return bool(self._cache)
+        result = yield select_statement(self, self._database(), "exists")
         return bool(result.rows)
 
     def exists(self) -> bool:
@@ -451,10 +366,18 @@ class QuerySet(Generic[M]):
         return await self._arun(self._exists())  # type: ignore[no-any-return]
 
     def _in_bulk(self, ids: Iterable[Any] | None, field_name: str) -> Operation[dict[Any, M]]:
-        query = self if ids is None else self.filter(**{f"{field_name}__in": list(ids)})
-        found = yield from query._fetch()
-        attname = resolve(self.model, field_name, allow_lookup=False).field.attname
-        return {getattr(obj, attname): obj for obj in found}
+        field = resolve(self.model, field_name, allow_lookup=False).field
+        if field_name != "pk" and not field.unique:
+            raise ValueError(f"in_bulk(field_name={field_name!r}): the field must be unique")
+        if ids is None:
+            found = yield from self._fetch()
+        else:
+            wanted = list(ids)
+            found = []
+            for start in range(0, len(wanted), 1000):
+                chunk = self.filter(**{f"{field_name}__in": wanted[start : start + 1000]})
+                found.extend((yield from chunk._fetch()))
+        return {getattr(obj, field.attname): obj for obj in found}
 
     def in_bulk(self, ids: Iterable[Any] | None = None, *, field_name: str = "pk") -> dict[Any, M]:
         return self._run(self._in_bulk(ids, field_name))  # type: ignore[no-any-return]
@@ -465,30 +388,17 @@ class QuerySet(Generic[M]):
     # Aggregates ----------------------------------------------------------------------
 
     def _aggregate(self, aggregates: dict[str, Aggregate]) -> Operation[dict[str, Any]]:
-        query = self.values().annotate(**aggregates)
-        query._fields = tuple(aggregates)
-        query._order = ()
+        check_aggregates(self.model, aggregates, self._annotations)
+        if not aggregates:
+            return {}
         database = self._database()
-        values: list[Any] = []
-        where_key = tuple(where_shape(self.model, q, database.vendor, values) for q in self._where)
-        key = (
-            self.model,
-            "aggregate",
-            where_key,
-            tuple((k, type(a), a.field, a.distinct) for k, a in aggregates.items()),
-        )
-
-        def build() -> sa.Select[Any]:
-            builder = Builder(self.model, self._table())
-            conditions = [build_where(builder, q) for q in self._where]
-            columns = [aggregate_column(builder, a).label(alias) for alias, a in aggregates.items()]
-            statement = sa.select(*columns).select_from(builder.from_clause)  # type: ignore[arg-type]
-            return statement.where(*conditions) if conditions else statement
-
-        compiled = database.statements.get(key, build)
-        result = yield Statement(compiled.sql, compiled.bind(values))
+        result = yield aggregate_statement(self, database, aggregates)
         row = result.rows[0] if result.rows else (None,) * len(aggregates)
-        return dict(zip(aggregates, row, strict=True))
+        out = {}
+        for (alias, aggregate), value in zip(aggregates.items(), row, strict=True):
+            reader = aggregate_reader(self.model, aggregate, database.vendor, self._annotations)
+            out[alias] = reader(value) if reader is not None and value is not None else value
+        return out
 
     def aggregate(self, **aggregates: Aggregate) -> dict[str, Any]:
         return self._run(self._aggregate(aggregates))  # type: ignore[no-any-return]
@@ -523,10 +433,15 @@ class QuerySet(Generic[M]):
         yield Statement("SAVEPOINT vivace_get_or_create", (), savepoint=True)
         try:
             yield from save_operation(instance, validate=True, update_fields=None)
-        except IntegrityError:
+        except IntegrityError as refused:
             # Someone created it between our read and our write: theirs wins.
             yield Statement("ROLLBACK TO SAVEPOINT vivace_get_or_create", (), savepoint=True)
-            found = yield from self._get((), conditions)
+            yield Statement("RELEASE SAVEPOINT vivace_get_or_create", (), savepoint=True)
+            try:
+                found = yield from self._get((), conditions)
+            except self.model.DoesNotExist:
+                # The row that broke the constraint is not the one asked for: the write's error stands.
+                raise refused from None
             return found, False
         yield Statement("RELEASE SAVEPOINT vivace_get_or_create", (), savepoint=True)
         return instance, True
@@ -561,43 +476,56 @@ class QuerySet(Generic[M]):
         return await self._arun(self._update_or_create(defaults, conditions))  # type: ignore[no-any-return]
 
     def _update(self, values: dict[str, Any]) -> Operation[int]:
+        if self._high is not None or self._low:
+            raise TypeError("cannot update a sliced query; filter it instead")
         if not values:
             return 0
         database = self._database()
-        table = self._table()
-        params: list[Any] = []
-        assignments_shape = []
-        fields = []
+        vendor = database.vendor
+        opts = self.model._meta
+        # The SET clause follows the table's column order: so must the values.
+        position = {f.name: index for index, f in enumerate(opts.concrete_fields)}
+        assignments: list[tuple[Any, Any]] = []
+        errors: dict[str, list[str]] = {}
         for name, value in values.items():
-            field = self.model._meta.get_field(name)
+            field = opts.get_field(name)
             if not field.concrete or field.primary_key:
                 raise FieldError(
                     f"update() cannot set {name!r}: it is not a plain column of {self.model.__name__}"
                 )
-            fields.append(field)
             if isinstance(value, F):
-                assignments_shape.append((field.column, expression_shape_and_values(value, params)))
+                check_expression(self.model, value)
             else:
-                if value is not None:
-                    value = field.to_python(value)
-                writer = field.db_writer(database.vendor)
-                params.append(writer(value) if writer and value is not None else value)
-                assignments_shape.append((field.column, "value"))
-        where_values: list[Any] = []
-        where_key = tuple(where_shape(self.model, q, database.vendor, where_values) for q in self._where)
-        key = (self.model, "update", tuple(assignments_shape), where_key)
+                value, messages = field.clean(value)
+                if messages:
+                    errors[field.name] = messages
+            assignments.append((field, value))
+        if errors:
+            raise ValidationError(errors)
+        assignments.sort(key=lambda item: position[item[0].name])
+        params: list[Any] = []
+        shape = []
+        for field, value in assignments:
+            if isinstance(value, F):
+                shape.append((field.column, expression_shape_and_values(value, params, vendor)))
+            else:
+                writer = field.db_writer(vendor)
+                params.append(writer(value) if writer is not None and value is not None else value)
+                shape.append((field.column, "value"))
+        where_key, where_values = self._where_values(database)
+        key = (self.model, "update", tuple(shape), where_key)
 
         def build() -> Any:
-            builder = Builder(self.model, table)
-            assignments = {}
-            for field, value in zip(fields, values.values(), strict=True):
-                assignments[field.column] = (
-                    build_expression(builder, value) if isinstance(value, F) else builder.bind(None)
-                )
+            table = self._table()
+            builder = Builder(self.model, table, vendor)
+            changes = {
+                field.column: build_expression(builder, value) if isinstance(value, F) else builder.bind()
+                for field, value in assignments
+            }
             conditions = [build_where(builder, q) for q in self._where]
-            statement = sa.update(table).values(assignments)
+            statement = sa.update(table).values(changes)
             if builder.joins:
-                pk = table.c[self.model._meta.pk.column]  # type: ignore[union-attr]
+                pk = table.c[opts.pk.column]  # type: ignore[union-attr]
                 inner = sa.select(pk).select_from(builder.from_clause).where(*conditions)  # type: ignore[arg-type]
                 return statement.where(pk.in_(inner.scalar_subquery()))
             return statement.where(*conditions) if conditions else statement
@@ -650,35 +578,51 @@ class QuerySet(Generic[M]):
 
     # Large results ---------------------------------------------------------------------
 
+    def _chunking(self, chunk_size: int) -> tuple[bool, QuerySet[M]]:
+        """How to walk the rows: by primary key when the query is unsorted and unsliced
+        (each chunk an index range scan), else in LIMIT/OFFSET windows."""
+        if not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError("chunk_size must be a whole number, at least 1")
+        by_key = (
+            self._mode is None and not self._low and self._high is None and self._ordering() in ((), ("pk",))
+        )
+        return by_key, (self.order_by("pk") if by_key else self)
+
+    def _chunk(
+        self, by_key: bool, base: QuerySet[M], size: int, number: int, last: Any
+    ) -> QuerySet[M] | None:
+        if by_key:
+            return (base if last is None else base.filter(pk__gt=last.pk))[:size]
+        start = self._low + number * size
+        if self._high is not None and start >= self._high:
+            return None
+        chunk = base._clone()
+        chunk._low, chunk._high = start, start + size if self._high is None else min(start + size, self._high)
+        if chunk._order is None and not chunk.model._meta.ordering:
+            chunk._order = ("pk",)
+        return chunk
+
     def iterator(self, chunk_size: int = 2000) -> Iterator[M]:
         """Rows in chunks of ``chunk_size``, without holding the whole result."""
-        start = self._low
-        while True:
-            stop = start + chunk_size if self._high is None else min(start + chunk_size, self._high)
-            chunk = self._clone()
-            chunk._low, chunk._high = start, stop
-            if chunk._order is None and not chunk.model._meta.ordering:
-                chunk._order = ("pk",)
+        by_key, base = self._chunking(chunk_size)
+        number, last = 0, None
+        while (chunk := self._chunk(by_key, base, chunk_size, number, last)) is not None:
             rows = chunk._fetch_all()
             yield from rows
-            if len(rows) < chunk_size or (self._high is not None and stop >= self._high):
+            if len(rows) < chunk_size:
                 return
-            start = stop
+            number, last = number + 1, rows[-1]
 
     async def aiterator(self, chunk_size: int = 2000) -> AsyncIterator[M]:
-        start = self._low
-        while True:
-            stop = start + chunk_size if self._high is None else min(start + chunk_size, self._high)
-            chunk = self._clone()
-            chunk._low, chunk._high = start, stop
-            if chunk._order is None and not chunk.model._meta.ordering:
-                chunk._order = ("pk",)
+        by_key, base = self._chunking(chunk_size)
+        number, last = 0, None
+        while (chunk := self._chunk(by_key, base, chunk_size, number, last)) is not None:
             rows = await chunk._afetch_all()
             for row in rows:
                 yield row
-            if len(rows) < chunk_size or (self._high is not None and stop >= self._high):
+            if len(rows) < chunk_size:
                 return
-            start = stop
+            number, last = number + 1, rows[-1]
 
     def __repr__(self) -> str:
         from .database import in_event_loop
@@ -690,61 +634,13 @@ class QuerySet(Generic[M]):
         return f"<QuerySet [{', '.join(repr(r) for r in rows[:20])}{more}]>"
 
 
-def _param_index(query: QuerySet[Any], which: str) -> int:
-    """Limit and offset come after the condition values, limit first."""
-    count = 0
-    for q in query._where:
-        values: list[Any] = []
-        where_shape(query.model, q, "sqlite", values)
-        count += len(values)
-    if which == "offset" and query._high is not None:
-        count += 1
-    return count
+def _reversed(ordering: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
 
 
-def _reader(field: Any, vendor: str) -> Any:
-    target = getattr(field, "target_field", None) if getattr(field, "is_relation", False) else None
-    return (target or field).db_reader(vendor)
-
-
-def _convert(row: Sequence[Any], readers: list[Any]) -> list[Any]:
-    return [value if reader is None else reader(value) for value, reader in zip(row, readers, strict=False)]
-
-
-def _owner_for(instance: Any, steps: tuple[Any, ...]) -> Any:
-    owner = instance
-    for step in steps:
-        if owner is None:
-            return None
-        owner = owner._state.cache.get(step.relation.name)
-    return owner
-
-
-def _forward_path(model: type[Model], path: str) -> list[tuple[tuple[Any, ...], type[Model]]]:
-    """For ``select_related("post__author")``: each prefix's join steps and model."""
-    from .compiler import Step
-
-    steps: tuple[Any, ...] = ()
-    current = model
-    hops = []
-    for name in path.split("__"):
-        field = next((f for f in current._meta.fields if f.name == name), None)
-        if field is None or not getattr(field, "is_relation", False):
-            relations = ", ".join(f.name for f in current._meta.fields if getattr(f, "is_relation", False))
-            raise FieldError(
-                f"select_related({path!r}): {current.__name__}.{name} is not a foreign key or one-to-one "
-                f"field; its relations are: {relations or 'none'}"
-            )
-        steps = (*steps, Step(field, False))
-        current = field.related_model  # type: ignore[attr-defined]
-        hops.append((steps, current))
-    return hops
-
-
-def _describe(conditions: dict[str, Any]) -> str:
-    if not conditions:
-        return "the query"
-    return ", ".join(f"{k}={v!r}" for k, v in conditions.items())
+def _describe(args: tuple[Q, ...], conditions: dict[str, Any]) -> str:
+    parts = [repr(q) for q in args] + [f"{k}={v!r}" for k, v in conditions.items()]
+    return ", ".join(parts) if parts else "the query"
 
 
 class Manager(Generic[M]):
@@ -778,6 +674,9 @@ class Manager(Generic[M]):
         if name.startswith("_") or name not in _MANAGER_METHODS:
             raise AttributeError(name)
         return getattr(self.get_queryset(), name)
+
+    def __getitem__(self, key: int | slice) -> Any:
+        return self.get_queryset()[key]
 
     def __await__(self) -> Generator[Any, None, list[M]]:
         return self.get_queryset().__await__()
@@ -815,9 +714,16 @@ class RawQuery(Generic[M]):
                 "alias them to field names"
             )
         fields = [by_column[name] for name in names]
-        readers = [_reader(f, database.vendor) for f in fields]
+        readers = [field_reader(f, database.vendor) for f in fields]
         attnames = [f.attname for f in fields]
-        return [self.model.from_row(attnames, _convert(row, readers), database.name) for row in result.rows]
+        return [
+            self.model.from_row(
+                attnames,
+                [v if r is None or v is None else r(v) for v, r in zip(row, readers, strict=True)],
+                database.name,
+            )
+            for row in result.rows
+        ]
 
     def __iter__(self) -> Iterator[M]:
         return iter(run_sync(self.model._meta.registry.require_database(), self._fetch()))

@@ -128,7 +128,7 @@ class ForeignKey(Field):
         reverse = ReverseRelation(self)
         if reverse.hidden:
             return
-        related._meta.related_objects.append(reverse)
+        related._meta.add_related(reverse)
         setattr(related, reverse.accessor_name, ReverseDescriptor(reverse))
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
@@ -318,6 +318,7 @@ class ManyToMany(Field):
     def contribute_to_class(self, model: type[Model], name: str) -> None:
         super().contribute_to_class(model, name)
         model._meta.many_to_many.append(self)
+        model._meta.path_cache.clear()
         setattr(model, name, ManyToManyDescriptor(self))
 
     def on_model_ready(self) -> None:
@@ -334,7 +335,7 @@ class ManyToMany(Field):
         else:
             _when_ready(model, self.through_spec, self._set_through)
         reverse = ReverseManyToMany(self)
-        related._meta.related_objects.append(reverse)
+        related._meta.add_related(reverse)
         setattr(related, reverse.accessor_name, ManyToManyDescriptor(self, reverse=True))
 
     def _set_through(self, through: type[Model]) -> None:
