@@ -31,7 +31,7 @@ from alembic.config import Config
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import Script, ScriptDirectory
-from alembic.script.revision import ResolutionError
+from alembic.script.revision import ResolutionError, RevisionError
 from alembic.util import CommandError
 
 from ..database import in_event_loop
@@ -483,12 +483,13 @@ class Migrations:
     def _scripts(self) -> ScriptDirectory:
         """The revisions on disk; two files declaring the same revision are an error, not a warning."""
         scripts = ScriptDirectory(SCRIPTS, version_locations=[str(p) for p in self._locations()])
+        problem: Exception | None = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 scripts.revision_map.heads  # noqa: B018 - reads every file now
-            except (CommandError, ResolutionError) as exc:
-                raise MigrationError(f"the migration files do not form a history: {exc}") from None
+            except (CommandError, RevisionError) as exc:
+                problem = exc
         for warning in caught:
             text = str(warning.message)
             if "present more than once" in text:
@@ -496,6 +497,9 @@ class Migrations:
                     f"two migration files declare the same revision ({text}); renumber one of them "
                     "and point its down_revision at the other"
                 )
+        if problem is not None:
+            raise MigrationError(f"the migration files do not form a history: {problem}")
+        for warning in caught:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         return scripts
 
@@ -503,7 +507,7 @@ class Migrations:
     def _alembic_errors(self) -> Iterator[None]:
         try:
             yield
-        except (CommandError, ResolutionError) as exc:
+        except (CommandError, RevisionError) as exc:
             raise MigrationError(str(exc)) from None
 
     @contextlib.contextmanager
