@@ -152,6 +152,8 @@ class Auth:
         if prefix and not (prefix.startswith("/") and prefix.endswith("/")):
             raise ConfigError(f"setting auth_prefix = {prefix!r} must start and end with '/' (or be '')")
         self.mailer = mailer_for(settings.mail_url, settings.mail_from)
+        # The data layer starts before auth, so the session and user tables are bound when auth starts.
+        app.db  # noqa: B018
         self.user_loader_function: Callable[[str], Any] | None = None
         self.prepared = False
         self._store: SessionStore | None = None
@@ -191,12 +193,27 @@ class Auth:
 
     async def startup(self, app: App) -> None:
         self.store  # noqa: B018 - fails at start-up, not at the first request, when misconfigured
+        if app.debug:
+            await asyncio.to_thread(self.create_tables_in_development)
         try:
             await self.sync_permissions()
         except DatabaseError as exc:
             logger.warning(
                 "permissions not synced (are the auth tables created? run the migrations): %s", exc
             )
+
+    def create_tables_in_development(self) -> bool:
+        """With debug on, a database without the auth tables gets them (auth's migrations, applied)."""
+        import sqlalchemy as sa
+
+        from ..db.migrations import Migrations
+
+        database = self.app.db.database
+        if sa.inspect(database.engine).has_table(User._meta.table_name):
+            return False
+        Migrations.for_app(self.app).migrate("auth@head")
+        logger.info("debug is on and the auth tables were missing: applied auth's migrations")
+        return True
 
     async def shutdown(self, app: App) -> None:
         store, self._store, self._throttle = self._store, None, None

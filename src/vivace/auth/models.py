@@ -19,9 +19,11 @@ by a foreign key, so they serve any user model, or a table that a
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from ..db import ManyToMany, Model, fields
+from ..db.migrations import register
 
 __all__ = [
     "APIToken",
@@ -249,3 +251,7 @@ class ThrottleRecord(Model):
     class Meta:
         label = "auth"
         table_name = "auth_throttle"
+
+
+# The tables above get their history from the auth branch of migrations, shipped in this package.
+register("auth", Path(__file__).parent / "migrations")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from .auth import changepassword_command, check_command, createsuperuser_command
 from .db import (
     downgrade_command,
     dumpdata_command,
@@ -36,6 +37,9 @@ cli.add_command(run_command)
 cli.add_command(routes_command)
 cli.add_command(new_command)
 cli.add_command(demo_command)
+cli.add_command(createsuperuser_command)
+cli.add_command(changepassword_command)
+cli.add_command(check_command)
 cli.add_command(makemigrations_command)
 cli.add_command(migrate_command)
 cli.add_command(downgrade_command)
