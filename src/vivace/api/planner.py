@@ -321,6 +321,9 @@ class _Planner:
                 raise ConfigError(f"{where}: cookie {p.name!r} cannot be a list")
             spec = Input(location, name, typed, required, value_default, marker)
             plan.inputs.append(spec)
+            if not required and value_default is None:
+                # Absent gives None; a value that is sent must be the type itself.
+                spec = dataclasses.replace(spec, type=without_none(typed)[0])
             plan.simple.append((p.name, text_reader(spec)))
         elif location == "body":
             if plan.body is not None or plan.forms:
