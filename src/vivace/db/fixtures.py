@@ -178,6 +178,7 @@ def _parse(index: int, record: Any, registries: list[Registry], source: str) -> 
     row = _Row(index, model, None, {})
     raw_pk = record.get("pk")
     if raw_pk is not None:
+        row.pk = raw_pk
         row.pk = _coerce(pk_field, raw_pk, row, source)
     auto = {m2m.name: m2m for m2m in _auto_many_to_many(model)}
     for name, value in values.items():
