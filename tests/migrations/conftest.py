@@ -21,7 +21,7 @@ from vivace import App
 from vivace.db import Registry
 from vivace.db.migrations import Migrations
 
-from .postgres import Server, shared_server
+from .support import Server, default_models_elsewhere, shared_server
 
 VENDORS = ("sqlite", "postgresql")
 
@@ -30,6 +30,12 @@ VENDORS = ("sqlite", "postgresql")
 def postgres() -> Iterator[Server]:
     with shared_server() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def own_models_only() -> Iterator[None]:
+    with default_models_elsewhere():
+        yield
 
 
 @pytest.fixture(params=VENDORS)

@@ -1,4 +1,6 @@
-"""A throwaway PostgreSQL server for the migration and fixture tests, one per test process.
+"""Support for the migration and fixture tests: a PostgreSQL server, and the default registry kept apart.
+
+A throwaway PostgreSQL server, one per test process:
 
 Debian's binaries start a cluster in a temp folder owned by ``postgres``
 (``initdb`` refuses to run as root); ``VIVACE_TEST_POSTGRES_URL`` names a
@@ -26,6 +28,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
+from vivace.db import Database, default_registry
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 URL_VARIABLE = "VIVACE_TEST_POSTGRES_URL"
@@ -137,3 +141,24 @@ def shared_server() -> Iterator[Server]:
         if not _shared["users"]:
             _shared["stack"].close()
             _shared.update(server=None, stack=None)
+
+
+@contextlib.contextmanager
+def default_models_elsewhere() -> Iterator[None]:
+    """Keep the models of vivace's default registry out of the test's apps.
+
+    An app takes the default registry's models (auth's, once any test has
+    imported ``vivace.auth``) when no other app has them yet. The apps here
+    use their own ``Registry``; for the test, the default one is bound to an
+    unused database, as if another app had it.
+    """
+    if not default_registry.models or default_registry.database is not None:
+        yield
+        return
+    elsewhere = Database("sqlite://")
+    default_registry.database = elsewhere
+    try:
+        yield
+    finally:
+        default_registry.database = None
+        elsewhere.close()
