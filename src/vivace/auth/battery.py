@@ -43,7 +43,7 @@ from . import csrf
 from .mail import mailer_for
 from .models import AnonymousUser, APIToken, Permission, User
 from .passwords import PasswordHasher, check_validator_names, validate_password
-from .sessions import CookieStore, DatabaseStore, RedisStore, Session, SessionStore
+from .sessions import CookieStore, DatabaseStore, RedisConnections, RedisStore, Session, SessionStore
 from .throttling import DatabaseCounter, RedisCounter, Throttle
 from .tokens import (
     NotAuthenticated,
@@ -158,7 +158,7 @@ class Auth:
         self.prepared = False
         self._store: SessionStore | None = None
         self._throttle: Throttle | None = None
-        self._redis: Any = None
+        self._redis: RedisConnections | None = None
         app.extend(self)
 
     def install(self, app: App) -> None:
@@ -194,7 +194,7 @@ class Auth:
     async def startup(self, app: App) -> None:
         self.store  # noqa: B018 - fails at start-up, not at the first request, when misconfigured
         if app.debug:
-            await asyncio.to_thread(self.create_tables_in_development)
+            await asyncio.to_thread(self.create_missing_tables)
         try:
             await self.sync_permissions()
         except DatabaseError as exc:
@@ -202,8 +202,8 @@ class Auth:
                 "permissions not synced (are the auth tables created? run the migrations): %s", exc
             )
 
-    def create_tables_in_development(self) -> bool:
-        """With debug on, a database without the auth tables gets them (auth's migrations, applied)."""
+    def create_missing_tables(self) -> bool:
+        """Apply auth's migrations to a database that has none of its tables (done at start-up in debug)."""
         import sqlalchemy as sa
 
         from ..db.migrations import Migrations
@@ -219,20 +219,24 @@ class Auth:
         store, self._store, self._throttle = self._store, None, None
         if store is not None:
             await store.close()
-        if self._redis is not None and not isinstance(store, RedisStore):
-            await self._redis.aclose()
+        if self._redis is not None:
+            await self._redis.close()
         self._redis = None
 
     # Parts ------------------------------------------------------------------------------------
 
     @property
+    def redis(self) -> RedisConnections:
+        if self._redis is None:
+            assert self.redis_url is not None
+            self._redis = RedisConnections(self.redis_url)
+        return self._redis
+
+    @property
     def store(self) -> SessionStore:
         if self._store is None:
             if self.store_kind == "redis":
-                assert self.redis_url is not None
-                redis_store = RedisStore(self.redis_url)
-                self._redis = redis_store.client
-                self._store = redis_store
+                self._store = RedisStore(self.redis)
             elif self.store_kind == "cookie":
                 self._store = CookieStore(self.app.secret_key)
             else:
@@ -242,14 +246,8 @@ class Auth:
     @property
     def throttle(self) -> Throttle:
         if self._throttle is None:
-            if self.redis_url:
-                if self._redis is None:
-                    import redis.asyncio as aioredis
-
-                    self._redis = aioredis.Redis.from_url(self.redis_url)
-                self._throttle = Throttle(RedisCounter(self._redis), self.settings)
-            else:
-                self._throttle = Throttle(DatabaseCounter(), self.settings)
+            counter = RedisCounter(self.redis) if self.redis_url else DatabaseCounter()
+            self._throttle = Throttle(counter, self.settings)
         return self._throttle
 
     @property
@@ -641,11 +639,15 @@ class RequestAuth:
             _vary(response, "Authorization")
             return
         session = self._session
-        if session is None:
-            return
-        if session.accessed or self._user_read:
+        if self._user_read or (session is not None and session.accessed):
+            # The answer depends on the cookie, even when none came (it shows an anonymous visitor).
             _vary(response, "Cookie")
-            _private(response)
+            if self.cookie is not None or (session is not None and session.modified):
+                _private(response)
+        if session is None:
+            if self._clear_cookie:
+                self._delete_cookie(response)
+            return
         if response.status_code >= 500:
             return
         store = auth.store
@@ -760,7 +762,12 @@ def _template_globals(request: Request) -> dict[str, Any]:
     from markupsafe import Markup
 
     def csrf_token() -> str:
-        return csrf.masked_token(context_of(request).session)
+        context = context_of(request)
+        # A visitor without a session is not checked (no cookie, no ambient authority): no token, and no
+        # session made just for one, except on the forms that are always checked (login ...).
+        if context.cookie is None and context._session is None and not context.policy.csrf_always:
+            return ""
+        return csrf.masked_token(context.session)
 
     def csrf_input() -> Markup:
         return Markup('<input type="hidden" name="{}" value="{}">').format(csrf.FIELD, csrf_token())

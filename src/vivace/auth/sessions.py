@@ -21,11 +21,14 @@ checked on load whatever the store.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import secrets
 import time
+import weakref
 from collections.abc import Iterator, MutableMapping
 from typing import Any, Protocol
 
@@ -136,17 +139,48 @@ class DatabaseStore:
         """Nothing to close: the app's database is closed by the data layer."""
 
 
-class RedisStore:
-    """Sessions in Redis: ``<prefix>session:<sha256>`` keys with a TTL, and a set per user."""
+class RedisConnections:
+    """A Redis client per event loop (a client's connections belong to the loop that opened them)."""
 
-    def __init__(self, url: str, prefix: str = "vivace:") -> None:
+    def __init__(self, url: str) -> None:
         try:
             import redis.asyncio as aioredis
         except ImportError:
             raise MissingDependency("redis", "redis") from None
         self.url = url
+        self._factory = aioredis.Redis.from_url
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+
+    def get(self) -> Any:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = self._factory(self.url)
+        return client
+
+    async def close(self) -> None:
+        """Close every loop's client: this loop's here, a running loop's on that loop."""
+        current = asyncio.get_running_loop()
+        clients, self._clients = dict(self._clients), weakref.WeakKeyDictionary()
+        for loop, client in clients.items():
+            if loop is current:
+                await client.aclose()
+            elif loop.is_running():
+                done = asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.wrap_future(done), 5)
+
+
+class RedisStore:
+    """Sessions in Redis: ``<prefix>session:<sha256>`` keys with a TTL, and a set per user."""
+
+    def __init__(self, connections: RedisConnections, prefix: str = "vivace:") -> None:
+        self.connections = connections
         self.prefix = prefix
-        self.client = aioredis.Redis.from_url(url)
+
+    @property
+    def client(self) -> Any:
+        return self.connections.get()
 
     def _key(self, cookie: str) -> str:
         return f"{self.prefix}session:{digest(cookie)}"
@@ -190,7 +224,7 @@ class RedisStore:
             await self.client.srem(user_key, *doomed)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.connections.close()
 
 
 class CookieStore:

@@ -81,9 +81,13 @@ class DatabaseCounter:
 
 
 class RedisCounter:
-    def __init__(self, client: Any, prefix: str = "vivace:") -> None:
-        self.client = client
+    def __init__(self, connections: Any, prefix: str = "vivace:") -> None:
+        self.connections = connections
         self.prefix = prefix
+
+    @property
+    def client(self) -> Any:
+        return self.connections.get()
 
     async def get(self, key: str) -> tuple[int, float]:
         name = f"{self.prefix}throttle:{key}"

@@ -12,20 +12,26 @@ What it shows, page by page:
   about page and the notes with a Django-style URL list and ``include()``;
   templates reverse both with ``url_for`` (``"index"``, ``"notes:detail"``).
 
-The form carries no CSRF token: that protection comes with the auth battery.
+- ``/account/`` is for logged-in users only (``@login_required``, in
+  ``accounts.py``), which switches the auth battery on: login and logout
+  pages under ``/auth/``, sessions in ``db.sqlite3`` beside the demo, and
+  CSRF tokens in the forms (``{{ csrf_input() }}``).
 """
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import msgspec
 
 from vivace import App, HTMLResponse, RedirectResponse, Request, include, path, redirect, render
+from vivace.core.secret_key import development_key
 
-from . import notes
+from . import accounts, notes
 
 MAX_NAME = 60
 MAX_MESSAGE = 500
@@ -60,7 +66,12 @@ class Guestbook:
         return len(self._entries)
 
 
-app = App(__name__)
+def demo_secret_key() -> str:
+    """VIVACE_SECRET_KEY, else a key kept beside the demo, so it runs with no setup (not for real apps)."""
+    return os.environ.get("VIVACE_SECRET_KEY") or development_key(Path(__file__).parent)
+
+
+app = App(__name__, secret_key=demo_secret_key())
 # Per-app state, never a module global: two demo apps in one process share nothing.
 app.state.guestbook = Guestbook()
 
@@ -115,6 +126,7 @@ app.urls(
         path("notes/", include(notes, namespace="notes")),
     ]
 )
+app.register(accounts.module, prefix="/account")
 
 
 def _page(
