@@ -8,6 +8,7 @@ free port, without persistence, for the session.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import vivace.auth  # noqa: F401 - offers app.auth
@@ -38,6 +40,19 @@ class AuthClient(TestClient):
         found = TOKEN_INPUT.search(page.text)
         assert found is not None, page.text
         return found.group(1)
+
+    @contextlib.contextmanager
+    def other_browser(self, cookies: dict[str, str] | None = None) -> Iterator[AuthClient]:
+        """This client with another cookie jar, for a second visitor of the same running app.
+
+        (A second TestClient would stop the app when it closes.)
+        """
+        saved = httpx.Cookies(self.cookies)
+        self.cookies = httpx.Cookies(cookies or {})
+        try:
+            yield self
+        finally:
+            self.cookies = saved
 
     @property
     def origin(self) -> str:
@@ -106,8 +121,19 @@ def redis_url() -> Iterator[str]:
     port = free_port()
     folder = tempfile.mkdtemp(prefix="vivace-redis-")
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", folder],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            folder,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -14,8 +14,8 @@ import pytest
 import redis
 
 from vivace import App, Request
-from vivace.auth import login_required
 from vivace.auth import battery as battery_module
+from vivace.auth import login_required
 from vivace.auth import sessions as sessions_module
 
 from .conftest import PASSWORD, AuthClient, serve, session_cookie, user
@@ -44,6 +44,12 @@ def store_app(request: pytest.FixtureRequest, make_app: Callable[..., App]) -> I
         async def whoami(request: Request) -> dict[str, Any]:
             return {"user": request.user.username or None}
 
+        @app.post("/tokens")
+        @login_required
+        async def new_token(request: Request) -> dict[str, str]:
+            token, _record = await request.app.auth.create_token(request.user, name="ci")
+            return {"token": token}
+
         @app.get("/static-page")
         async def static_page(request: Request) -> str:
             return "no session read here"
@@ -64,12 +70,6 @@ def logged_in(app: App, name: str = "alice") -> tuple[AuthClient, str]:
     return client, cookie
 
 
-def as_anonymous_with(app: App, cookie: str) -> AuthClient:
-    other = AuthClient(app)
-    other.cookies.set("session", cookie)
-    return other
-
-
 @pytest.mark.parametrize("store_app", STORES, indirect=True)
 def test_login_rotates_the_session_id_and_the_old_one_is_dead(store_app: Callable[..., App]) -> None:
     """ATTACKS 21: a session id planted before login never becomes a logged-in session."""
@@ -83,7 +83,7 @@ def test_login_rotates_the_session_id_and_the_old_one_is_dead(store_app: Callabl
         fresh = session_cookie(response)
         assert fresh and fresh != planted
         assert client.get("/me").json() == {"user": "alice"}
-        with as_anonymous_with(app, planted) as attacker:
+        with client.other_browser({"session": planted}) as attacker:
             assert attacker.get("/me").status_code == 401
             assert attacker.get("/whoami").json() == {"user": None}
 
@@ -98,7 +98,7 @@ def test_logout_ends_the_session_server_side(store_app: Callable[..., App]) -> N
         response = client.post("/auth/logout/", data={"csrf_token": token})
         assert response.status_code == 303
         assert 'session=""' in response.headers["set-cookie"] or "Max-Age=0" in response.headers["set-cookie"]
-        with as_anonymous_with(app, cookie) as thief:
+        with client.other_browser({"session": cookie}) as thief:
             assert thief.get("/me").status_code == 401
     finally:
         client.close()
@@ -110,21 +110,26 @@ def test_password_change_ends_the_other_sessions_but_not_tokens(store_app: Calla
     app = store_app()
     client, _ = logged_in(app)
     try:
-        with AuthClient(app) as other:
+        with client.other_browser() as other:
             assert other.login("alice").status_code == 303
             assert other.get("/me").status_code == 200
-            alice = app.auth.user_model.objects.get(username="alice")
-            token, _record = client._loop.run(app.auth.create_token(alice, name="ci"))
-            jwt_token = app.auth.create_jwt(alice)
+            other_cookies = dict(other.cookies)
+        alice = app.auth.user_model.objects.get(username="alice")
+        token = client.post("/tokens", headers={"X-CSRF-Token": client.csrf()}).json()["token"]
+        jwt_token = app.auth.create_jwt(alice)
 
-            form_token = client.csrf("/auth/password/")
-            new = "a different long passphrase"
-            response = client.post(
-                "/auth/password/",
-                data={"old_password": PASSWORD, "new_password": new, "new_password2": new, "csrf_token": form_token},
-            )
-            assert response.status_code == 200, response.text
-            assert client.get("/me").json() == {"user": "alice"}  # this session goes on
+        form_token = client.csrf("/auth/password/")
+        new = "a different long passphrase"
+        fields = {
+            "old_password": PASSWORD,
+            "new_password": new,
+            "new_password2": new,
+            "csrf_token": form_token,
+        }
+        response = client.post("/auth/password/", data=fields)
+        assert response.status_code == 200, response.text
+        assert client.get("/me").json() == {"user": "alice"}  # this session goes on
+        with client.other_browser(other_cookies) as other:
             assert other.get("/me").status_code == 401  # the other one ended
             for bearer in (token, jwt_token):
                 answer = other.get("/me", headers={"Authorization": f"Bearer {bearer}"})
@@ -163,7 +168,9 @@ def test_secure_cookies_setting_makes_every_cookie_secure(make_app: Callable[...
 
 
 @pytest.mark.parametrize("store_app", STORES, indirect=True)
-def test_responses_that_read_the_session_vary_on_cookie_and_are_private(store_app: Callable[..., App]) -> None:
+def test_responses_that_read_the_session_vary_on_cookie_and_are_private(
+    store_app: Callable[..., App],
+) -> None:
     """ATTACKS 22 (Flask CVE-2023-30861 class): a shared cache must not serve one user's page to another."""
     app = store_app()
     client, _ = logged_in(app)
