@@ -393,8 +393,13 @@ class Migrations:
         relative = target.rpartition("@")[2]
         if relative[:1] in "+-" and relative[1:].isdigit():
             return relative.startswith("+")
-        with self._alembic_errors():
+        try:
             wanted = scripts.get_revisions(target)
+        except (CommandError, RevisionError) as exc:
+            raise MigrationError(
+                f"there is no revision {target!r} ({exc}); a target is a revision id such as "
+                f"{PROJECT}_0002, <branch>@head, <branch>@base, heads or base (see vivace showmigrations)"
+            ) from None
         applied = self._applied(scripts, current)
         ids = {r.revision for r in wanted if r is not None}
         if ids <= set(current):
