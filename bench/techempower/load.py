@@ -56,17 +56,30 @@ class Sample:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    server_cpu_s: float = 0.0  # CPU time the server's processes used during the run
 
     @property
     def rps(self) -> float:
         return (self.requests - self.bad_status) / self.duration_s if self.duration_s else 0.0
 
     @property
+    def cpu_us(self) -> float | None:
+        """Server CPU microseconds per 2xx response: steady when a busy machine makes req/s swing."""
+        answered = self.requests - self.bad_status
+        return self.server_cpu_s / answered * 1e6 if answered > 0 and self.server_cpu_s else None
+
+    @property
     def errors(self) -> int:
         return self.socket_errors + self.bad_status
 
-    def record(self) -> dict[str, float]:
-        return {**asdict(self), "rps": round(self.rps, 1), "errors": self.errors}
+    def record(self) -> dict[str, float | None]:
+        cpu = self.cpu_us
+        return {
+            **asdict(self),
+            "rps": round(self.rps, 1),
+            "cpu_us": round(cpu, 2) if cpu is not None else None,
+            "errors": self.errors,
+        }
 
 
 class LoadError(RuntimeError):

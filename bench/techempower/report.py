@@ -62,6 +62,11 @@ class Result:
         return statistics.median(s.p99_ms for s in self.samples) if self.samples else None
 
     @property
+    def cpu_us(self) -> float | None:
+        values = [s.cpu_us for s in self.samples if s.cpu_us is not None]
+        return statistics.median(values) if values else None
+
+    @property
     def errors(self) -> int:
         return sum(s.errors for s in self.samples)
 
@@ -97,6 +102,7 @@ class Result:
             "problems": self.problems,
             "rps": round(self.rps, 1) if self.rps is not None else None,
             "p99_ms": round(self.p99_ms, 3) if self.p99_ms is not None else None,
+            "cpu_us": round(self.cpu_us, 2) if self.cpu_us is not None else None,
             "errors": self.errors,
             "samples": [sample.record() for sample in self.samples],
         }
@@ -157,21 +163,31 @@ def _cell(result: Result | None) -> str | None:
     return None
 
 
+def _both(a: Result | None, b: Result | None) -> str:
+    """``a``'s rate over ``b``'s, then ``b``'s CPU per response over ``a``'s: above 1.00x favours ``a``."""
+    if a is None or b is None:
+        return ""
+    rate = _ratio(a.rps, b.rps)
+    cpu = _ratio(b.cpu_us, a.cpu_us)
+    return f"{rate} ({cpu})" if rate and cpu else rate
+
+
+def _groups(results: list[Result]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys((r.case.test, r.case.database or "-") for r in results))
+
+
 def case_tables(results: list[Result], entries: tuple[Entry, ...]) -> list[str]:
-    """One table per test and database: every entry, its rate, latency and ratios."""
+    """One table per test and database: every entry, its rate, CPU cost, latency and ratios."""
     out = []
     by_key = {result.case.key: result for result in results}
-    groups: dict[tuple[str, str], None] = {}
-    for result in results:
-        groups[(result.case.test, result.case.database or "-")] = None
     vivace_entries = [e for e in entries if e.role == "vivace"]
-    for test, database in groups:
+    for test, database in _groups(results):
         title = test if database == "-" else f"{test} · {database}"
         pipeline = TESTS[test].pipeline
         if pipeline > 1:
             title += f" (pipelined {pipeline} deep)"
-        header = ["app", "server", "req/s", "p99 ms", "errors", "÷ ceiling"]
-        header += [f"{v.name} ÷ this" for v in vivace_entries]
+        header = ["app", "server", "req/s", "CPU µs/req", "p99 ms", "errors", "÷ ceiling (CPU)"]
+        header += [f"{v.name} ÷ this (CPU)" for v in vivace_entries]
         rows = []
         for entry in entries:
             result = by_key.get((entry.name, test, database))
@@ -179,19 +195,21 @@ def case_tables(results: list[Result], entries: tuple[Entry, ...]) -> list[str]:
             ceiling = ceiling_for(entry, entries)
             ceiling_result = by_key.get((ceiling.name, test, database)) if ceiling else None
             row = [entry.name, entry.server_label]
-            if status is not None:
-                row += [status, "", "", ""] + ["" for _ in vivace_entries]
+            if status is not None or result is None:
+                row += [status or "", "", "", "", ""] + ["" for _ in vivace_entries]
             else:
-                assert result is not None
+                latency = result.p99_ms
                 row += [
                     _rate(result.rps),
-                    "n/a" if pipeline > 1 else f"{result.p99_ms:.2f}" if result.p99_ms is not None else "",
+                    f"{result.cpu_us:,.1f}" if result.cpu_us is not None else "",
+                    "n/a" if pipeline > 1 else f"{latency:.2f}" if latency is not None else "",
                     str(result.errors),
-                    _ratio(result.rps, ceiling_result.rps if ceiling_result else None),
+                    _both(result, ceiling_result if _cell(ceiling_result) is None else None),
                 ]
                 for v in vivace_entries:
                     vivace = by_key.get((v.name, test, database))
-                    row.append("" if v is entry else _ratio(vivace.rps if vivace else None, result.rps))
+                    usable = v is not entry and _cell(vivace) is None
+                    row.append(_both(vivace, result) if usable else "")
             rows.append(row)
         out.append(f"### {title}\n\n{markdown_table(header, rows)}")
     return out
@@ -202,24 +220,25 @@ def summary_table(results: list[Result], entries: tuple[Entry, ...]) -> str:
     by_key = {result.case.key: result for result in results}
     vivace_entries = [e for e in entries if e.role == "vivace"]
     others = [e for e in entries if e.role != "vivace"]
-    header = ["vivace", "test", "database", "req/s", *(f"÷ {e.name}" for e in others)]
+    header = ["vivace", "test", "database", "req/s", "CPU µs/req", *(f"÷ {e.name} (CPU)" for e in others)]
     rows = []
-    seen: dict[tuple[str, str], None] = {}
-    for result in results:
-        seen[(result.case.test, result.case.database or "-")] = None
     for v in vivace_entries:
-        for test, database in seen:
+        for test, database in _groups(results):
             vivace = by_key.get((v.name, test, database))
             status = _cell(vivace)
-            row = [v.name, test, database, status or _rate(vivace.rps if vivace else None)]
+            if status is not None or vivace is None:
+                rows.append([v.name, test, database, status or "", ""] + ["" for _ in others])
+                continue
+            row = [
+                v.name,
+                test,
+                database,
+                _rate(vivace.rps),
+                f"{vivace.cpu_us:,.1f}" if vivace.cpu_us is not None else "",
+            ]
             for other in others:
                 peer = by_key.get((other.name, test, database))
-                if status is not None:
-                    row.append("")
-                elif _cell(peer) is not None:
-                    row.append(_cell(peer) or "")
-                else:
-                    row.append(_ratio(vivace.rps if vivace else None, peer.rps if peer else None))
+                row.append(_cell(peer) or _both(vivace, peer))
             rows.append(row)
     return markdown_table(header, rows)
 
@@ -240,10 +259,13 @@ def markdown(run: dict[str, Any], results: list[Result], entries: tuple[Entry, .
         lines.append("- **smoke run: about a second per case, the numbers are not results**")
     lines += [
         "",
-        "Ratios: `÷ X` is this rate over X's rate (above 1.00x is faster than X). "
-        "req/s counts 2xx responses only; p99 is wrk's 99th percentile latency, the median over rounds "
+        "Each ratio `÷ X` reads `a (b)`: `a` is this rate over X's, `b` is X's server CPU time "
+        "per response over this one's; above 1.00x favours this row either way. req/s counts 2xx "
+        "responses only. CPU µs/req is the user and system time of the server's processes during "
+        "the load over the responses: on a busy machine req/s swings with the neighbours while "
+        "CPU per response stays put, so compare `b` there. p99 is wrk's 99th percentile latency "
         "(n/a when pipelined: wrk times a whole batch of 16 and its correction for coordinated "
-        "omission then gives no usable figure).",
+        "omission then gives no usable figure). Every figure is the median over rounds.",
         "",
         "## vivace against the ceiling and each peer",
         "",

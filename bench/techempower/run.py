@@ -191,7 +191,8 @@ def run_group(
                         result.samples.append(sample)
                         say(
                             f"[{database.name}] round {round_index + 1} {' · '.join(case.key)}: "
-                            f"{sample.rps:,.0f} req/s, p99 {sample.p99_ms:.2f} ms, {sample.errors} errors, "
+                            f"{sample.rps:,.0f} req/s, {sample.cpu_us or 0:,.0f} CPU µs/req, "
+                            f"p99 {sample.p99_ms:.2f} ms, {sample.errors} errors, "
                             f"{waited:.1f} s to drain"
                         )
     finally:
@@ -202,6 +203,7 @@ def run_group(
 def load(plan: Plan, script: Path, server: Server, case: Case, result: Result, seconds: int) -> Sample | None:
     """One wrk run of ``case``; on failure the result is marked failed and ``None`` returned."""
     test = TESTS[case.test]
+    cpu_before = server.cpu_seconds()
     try:
         sample = run_wrk(
             server.url + test.path,
@@ -219,6 +221,7 @@ def load(plan: Plan, script: Path, server: Server, case: Case, result: Result, s
     if server.process.poll() is not None:
         result.fail(f"the server died under load ({server.process.returncode}):\n{server.log_tail()}")
         return None
+    sample.server_cpu_s = server.cpu_seconds() - cpu_before
     return sample
 
 

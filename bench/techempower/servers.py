@@ -20,6 +20,7 @@ STOP_TIMEOUT = 15.0
 QUIET_WINDOW = 0.3
 QUIET_TICKS = 2  # CPU clock ticks (10 ms each, usually) allowed in a quiet window
 QUIET_TIMEOUT = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class ServerError(RuntimeError):
@@ -36,6 +37,11 @@ class Server:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of every process of the server (its workers included)."""
+        group = self.process.pid
+        return process_ticks(lambda pid, ppid, pgrp: pgrp == group) / CLOCK_TICKS
 
     def log_tail(self, lines: int = 25) -> str:
         try:
