@@ -301,3 +301,21 @@ def test_a_table_created_outside_the_models_is_dropped_by_the_project(project: P
     migrations = started(project)
     project.execute("CREATE TABLE leftover (id INTEGER PRIMARY KEY)")
     assert migrations.changes() == ["drop leftover"]
+
+
+def test_an_empty_revision_for_a_data_migration(project: Project) -> None:
+    migrations = started(project)
+    made = migrations.make("capitalize names", empty=True)
+    assert made is not None
+    assert (made.id, made.path.name, made.changes) == ("app_0002", "0002_capitalize_names.py", [])
+    source = made.path.read_text()
+    assert "def upgrade() -> None:\n    pass\n" in source
+    made.path.write_text(
+        source.replace(
+            "def upgrade() -> None:\n    pass\n",
+            'def upgrade() -> None:\n    op.execute("UPDATE blog_author SET name = upper(name)")\n',
+        )
+    )
+    assert [s.id for s in migrations.migrate()] == ["app_0002"]
+    assert project.execute("SELECT name FROM blog_author") == [("ANN",)]
+    assert migrations.make() is None

@@ -65,8 +65,11 @@ def _app_database(target: str | None) -> Iterator[FoundApp]:
     metavar="LABEL",
     help="The history to add to: the project's (app) or a battery's.",
 )
+@click.option("--empty", is_flag=True, help="Write a revision that does nothing yet, to fill in by hand.")
 @click.option("--check", is_flag=True, help="Write nothing; exit with status 1 if the models have changes.")
-def makemigrations_command(target: str | None, message: str | None, branch: str, check: bool) -> None:
+def makemigrations_command(
+    target: str | None, message: str | None, branch: str, empty: bool, check: bool
+) -> None:
     """Write a migration for the changes made to the models.
 
     The first migration creates the tables; later ones compare the models
@@ -84,11 +87,11 @@ def makemigrations_command(target: str | None, message: str | None, branch: str,
                 click.get_current_context().exit(1)
             click.echo("No changes: the migrations match the models.")
             return
-        made = migrations.make(message, branch=branch)
+        made = migrations.make(message, branch=branch, empty=empty)
         if made is None:
             click.echo("No changes: the migrations match the models; nothing written.")
             return
-        click.echo(f"Wrote {_shown(made.path)} ({made.id}):")
+        click.echo(f"Wrote {_shown(made.path)} ({made.id}){':' if made.changes else ''}")
         for change in made.changes:
             click.echo(f"  - {change}")
         for warning in made.warnings:

@@ -239,7 +239,7 @@ def _model(label: str, registries: list[Registry], where: str) -> type[Model]:
         found = registry.models.get(label.lower())
         if found is not None:
             return found
-    known = ", ".join(sorted(m._meta.label_lower for r in registries for m in r))
+    known = ", ".join(sorted(m._meta.label_lower for r in registries for m in r.models.values()))
     raise FixtureError(f"{where}: there is no model {label!r}; the models are: {known or 'none'}")
 
 
@@ -385,7 +385,7 @@ def _auto_many_to_many(model: type[Model]) -> list[ManyToMany]:
 
 
 def _select(registries: list[Registry], labels: Sequence[str]) -> list[type[Model]]:
-    every = [model for registry in registries for model in registry]
+    every: list[type[Model]] = [model for registry in registries for model in registry.models.values()]
     joins = {m.through for model in every for m in _auto_many_to_many(model)}
     candidates = [model for model in every if model not in joins]
     if not labels:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.environment import EnvironmentContext
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
@@ -69,8 +68,10 @@ def context_options(plan: Plan) -> dict[str, Any]:
     return options
 
 
-def run(context: EnvironmentContext) -> None:
-    """Run the current Alembic command on the connection of the plan."""
+def run() -> None:
+    """Run the current Alembic command on the connection of the plan (called by ``scripts/env.py``)."""
+    from alembic import context
+
     plan = context.config.attributes.get(PLAN_KEY)
     if not isinstance(plan, Plan):
         raise RuntimeError(

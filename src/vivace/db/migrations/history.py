@@ -141,7 +141,7 @@ class Migrations:
         self.version_table = version_table
         self.branches: dict[str, Branch] = {PROJECT: Branch(PROJECT, Path(directory).resolve())}
         for registry in registries:
-            for model in registry:
+            for model in registry.models.values():
                 source = owner_of(model)
                 if source is None:
                     self.branches[PROJECT].models.append(model)
@@ -176,12 +176,13 @@ class Migrations:
 
     # Writing revisions -----------------------------------------------------------
 
-    def make(self, message: str | None = None, *, branch: str = PROJECT) -> Made | None:
+    def make(self, message: str | None = None, *, branch: str = PROJECT, empty: bool = False) -> Made | None:
         """Write the next revision of ``branch`` from the models; ``None`` when nothing changed.
 
         The first revision of a branch creates its tables from the models.
         Later ones compare the models with the database, which must have
-        every revision of the branch applied.
+        every revision of the branch applied. With ``empty``, the revision
+        does nothing yet: a data migration to fill in by hand.
         """
         target = self.branch(branch)
         scripts = self._scripts()
@@ -202,11 +203,16 @@ class Migrations:
             context: MigrationContext, revision: Any, generated: list[ops.MigrationScript]
         ) -> None:
             script = generated[0]
+            if empty:
+                script.message = message or "empty"
+                made.update(changes=[], warnings=[], message=script.message)
+                return
             if initial:
                 upgrade = initial_ops(target.tables)
             else:
-                upgrade = produce_migrations(context, target.metadata).upgrade_ops  # type: ignore[arg-type]
-                assert upgrade is not None
+                produced = produce_migrations(context, target.metadata)  # type: ignore[arg-type]
+                assert produced.upgrade_ops is not None
+                upgrade = produced.upgrade_ops
             made["warnings"] = fill_defaults(upgrade.ops, fields_by_column(target.models))
             if upgrade.is_empty():
                 generated[:] = []
@@ -223,7 +229,7 @@ class Migrations:
 
         self._refuse_in_event_loop()
         with self._connect() as connection:
-            if not initial:
+            if not (initial or empty):
                 self._require_head(connection, scripts, target, heads[0].revision)
             plan = Plan(
                 connection,
