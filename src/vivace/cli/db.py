@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,7 +46,9 @@ def _app_database(target: str | None) -> Iterator[FoundApp]:
         yield found
     except (DatabaseError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
-    except sa.exc.SQLAlchemyError as exc:
+    except Exception as exc:
+        if not (isinstance(exc, sa.exc.SQLAlchemyError) or _from_driver(exc)):
+            raise
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise click.ClickException(f"database {layer.database.url_for_display}: {reason}") from None
     finally:
@@ -221,6 +224,16 @@ def loaddata_command(target: str | None, files: tuple[Path, ...]) -> None:
     click.echo(
         f"Loaded {total} record{'s' if total != 1 else ''} from {len(files)} file{'s' * (len(files) != 1)}."
     )
+
+
+def _from_driver(exc: Exception) -> bool:
+    """Whether ``exc`` is an error of a database driver (sqlite3, psycopg): no such table, and the like."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
 
 
 def _shown(path: Path) -> str:
