@@ -19,7 +19,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from ..core.errors import wants_html
 from ..core.exceptions import ConfigError, HTTPException
@@ -261,11 +261,13 @@ def safe_next(request: Request, target: Any, default: str | None = None) -> str:
     fallback = default if default is not None else request.app.settings.login_redirect_url
     if not isinstance(target, str) or not target or len(target) > 2000:
         return fallback
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target) or "\\" in target:
-        return fallback
-    if not target.startswith("/") or target.startswith("//"):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return fallback
+    # The decoded form too: a server or a later redirect may decode "/%09/evil.com" to "/\t/evil.com".
+    for form in (target, unquote(target)):
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in form) or "\\" in form:
+            return fallback
+        if not form.startswith("/") or form.startswith("//"):
+            return fallback
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return fallback
     return quote(target, safe="/?&=%#:@!$'()*+,;~-._")
