@@ -267,7 +267,7 @@ class _Views:
                 "ordering",
                 Annotated[
                     str | None,
-                    Query(description=f"Fields separated by commas, '-' to reverse; allowed: {ordering_text}"),
+                    Query(description=f"Fields by commas, '-' to reverse; allowed: {ordering_text}"),
                 ],
                 None,
             ),

@@ -7,10 +7,11 @@ parameter (``inputs``), plans the dependencies the same way, recursively, and
 plans the answer from the return annotation (``outputs``). What it learned is
 kept in ``route.options["api"]`` for the OpenAPI document.
 
-Per request the handler runs the readers, collecting every problem, answers
-422 with all of them if any, resolves the dependencies (each once per request,
-generator dependencies cleaned up after the handler), calls the endpoint and
-renders its value. A handler whose parameters need none of this (only path
+Per request the handler runs the readers of its own parameters and of every
+dependency's, collecting every problem, and answers 422 with all of them if
+any, before any provider runs. Then it resolves the dependencies (each once
+per request, generator dependencies cleaned up after the handler), calls the
+endpoint and renders its value. A handler whose parameters need none of this (only path
 parameters the route's converters already give) is left to the core.
 """
 
@@ -412,9 +413,6 @@ class _Scope:
         self.stack: contextlib.AsyncExitStack | None = None
 
 
-_FAILED = object()
-
-
 async def _read_all(plan: _Plan, request: Request, errors: Errors, kwargs: dict[str, Any]) -> None:
     for name, read in plan.simple:
         kwargs[name] = read(request, errors)
@@ -426,29 +424,24 @@ async def _read_all(plan: _Plan, request: Request, errors: Errors, kwargs: dict[
         kwargs[name] = await read_form(request, errors)
 
 
-def _resolver(
-    dependency: _Dependency, pool: ThreadPool
-) -> Callable[[Request, Errors, _Scope], Awaitable[Any]]:
+Resolve = Callable[[Request, _Scope, list[dict[str, Any]]], Awaitable[Any]]
+
+
+def _resolver(dependency: _Dependency, pool: ThreadPool, index: dict[int, int]) -> Resolve:
+    """Run one dependency with the inputs already read for it (``reads[index]``)."""
     provider = dependency.marker.provider
-    plan = dependency.plan
     use_cache = dependency.marker.use_cache
-    inner = [(d.name, _resolver(d, pool)) for d in plan.dependencies]
+    inner = [(d.name, _resolver(d, pool, index)) for d in dependency.plan.dependencies]
     kind = dependency.kind
     takes_request = dependency.takes_request
+    position = index[id(dependency)]
 
-    async def resolve(request: Request, errors: Errors, scope: _Scope) -> Any:
+    async def resolve(request: Request, scope: _Scope, reads: list[dict[str, Any]]) -> Any:
         if use_cache and provider in scope.cache:
             return scope.cache[provider]
-        kwargs: dict[str, Any] = {}
-        before = len(errors)
-        await _read_all(plan, request, errors, kwargs)
-        if len(errors) > before:
-            return _FAILED
+        kwargs = dict(reads[position])
         for name, sub in inner:
-            value = await sub(request, errors, scope)
-            if value is _FAILED:
-                return _FAILED
-            kwargs[name] = value
+            kwargs[name] = await sub(request, scope, reads)
         args = (request,) if takes_request else ()
         if kind == "async":
             value = await provider(*args, **kwargs)
@@ -484,8 +477,10 @@ def _build(
     simple = plan.simple
     body = plan.body
     has_more = bool(plan.forms or plan.request_names)
-    resolvers = [(d.name, _resolver(d, pool)) for d in plan.dependencies] if plan.dependencies else []
-    cleans_up = any(d.kind in ("gen", "asyncgen") for d in plan.walk_dependencies())
+    every = plan.walk_dependencies()
+    index = {id(d): i for i, d in enumerate(every)}
+    resolvers = [(d.name, _resolver(d, pool, index)) for d in plan.dependencies]
+    cleans_up = any(d.kind in ("gen", "asyncgen") for d in every)
 
     async def run(request: Request, kwargs: dict[str, Any]) -> Response:
         try:
@@ -521,28 +516,27 @@ def _build(
 
         return handle_body
 
-    async def resolve_dependencies(
-        request: Request, errors: Errors, kwargs: dict[str, Any], scope: _Scope
-    ) -> None:
-        for name, resolve in resolvers:
-            kwargs[name] = await resolve(request, errors, scope)
-        if errors:
-            raise ValidationFailed(errors)
-
     async def handle(request: Request) -> Response:
         errors: Errors = []
         kwargs: dict[str, Any] = {}
         await _read_all(plan, request, errors, kwargs)
+        # Every input of every dependency is read and checked before any provider runs.
+        reads: list[dict[str, Any]] = []
+        for dependency in every:
+            found: dict[str, Any] = {}
+            await _read_all(dependency.plan, request, errors, found)
+            reads.append(found)
         if errors:
             raise ValidationFailed(errors)
         scope = _Scope()
         if not cleans_up:
-            await resolve_dependencies(request, errors, kwargs, scope)
+            for name, resolve in resolvers:
+                kwargs[name] = await resolve(request, scope, reads)
             return await run(request, kwargs)
         async with contextlib.AsyncExitStack() as stack:
             scope.stack = stack
-            await resolve_dependencies(request, errors, kwargs, scope)
+            for name, resolve in resolvers:
+                kwargs[name] = await resolve(request, scope, reads)
             return await run(request, kwargs)
 
     return handle
-
