@@ -211,6 +211,7 @@ def test_a_bad_fixture_loads_nothing(project: Project, in_tmp: Path) -> None:
     assert "does not exist" in project.run("loaddata", "missing.json", code=2).output
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
