@@ -198,7 +198,10 @@ def _parse(index: int, record: Any, registries: list[Registry], source: str) -> 
     try:
         instance.full_clean()
     except ValidationError as exc:
-        problems = "; ".join(f"field {name!r}: {' '.join(messages)}" for name, messages in exc.errors.items())
+        problems = "; ".join(
+            " ".join(messages) if name == "__all__" else f"field {name!r}: {' '.join(messages)}"
+            for name, messages in exc.errors.items()
+        )
         raise FixtureError(f"{row.name(source)}: {problems}") from None
     for concrete in opts.concrete_fields:
         automatic = getattr(concrete, "auto_now", False) or getattr(concrete, "auto_now_add", False)
@@ -219,10 +222,10 @@ def _decode_value(field: Field, value: Any, row: _Row, source: str) -> Any:
         raise FixtureError(f"{row.name(source)}: field {field.name!r}: not valid base64") from None
 
 
-def _coerce(field: Field, value: Any, row: _Row, source: str) -> Any:
+def _coerce(field: Field, value: Any, row: _Row, source: str, where: str | None = None) -> Any:
     cleaned, messages = field.clean(value)
     if messages:
-        raise FixtureError(f"{row.name(source)}: field {field.name!r}: {' '.join(messages)}")
+        raise FixtureError(f"{row.name(source)}: {where or f'field {field.name!r}'}: {' '.join(messages)}")
     return cleaned
 
 
@@ -231,7 +234,10 @@ def _parse_links(m2m: ManyToMany, value: Any, row: _Row, source: str) -> list[An
         raise FixtureError(f"{row.name(source)}: field {m2m.name!r}: a list of primary keys, got {value!r}")
     target = m2m.related_model._meta.pk
     assert target is not None
-    return [_coerce(target, item, row, source) for item in value]
+    return [
+        _coerce(target, item, row, source, f"field {m2m.name!r}, item {position}")
+        for position, item in enumerate(value)
+    ]
 
 
 def _model(label: str, registries: list[Registry], where: str) -> type[Model]:
