@@ -79,7 +79,9 @@ def test_path_parameter_converted_by_its_annotation(app: App, client: Client) ->
         return {"n": n}
 
     @app.get("/b/<int:n>")
-    def b(request: Request, n: Annotated[int, msgspec.Meta(le=10), Path(description="at most 10")]) -> dict[str, int]:
+    def b(
+        request: Request, n: Annotated[int, msgspec.Meta(le=10), Path(description="at most 10")]
+    ) -> dict[str, int]:
         return {"n": n}
 
     c = client()
@@ -272,7 +274,7 @@ def test_a_query_marker_and_a_default_marker(app: App, client: Client) -> None:
     async def m(
         request: Request,
         name: Annotated[str, Query(alias="n")] = "x",
-        user: str = Depends(lambda: "dep"),  # noqa: B008
+        user: str = Depends(lambda: "dep"),
     ) -> dict[str, str]:
         return {"name": name, "user": user}
 

@@ -219,6 +219,8 @@ def json_reader(annotation: Any, required: bool, default: Any, unknown: UnknownF
             raise malformed(str(exc)) from None
         except RecursionError:
             raise malformed("nested too deeply") from None
+        except UnicodeDecodeError:
+            raise malformed("the body is not valid UTF-8") from None
         except Exception as exc:
             if pydantic_model is not None and type(exc).__name__ == "ValidationError":
                 problems = from_pydantic(exc)

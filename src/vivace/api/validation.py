@@ -63,8 +63,14 @@ def _steps(path: str) -> list[str | int]:
     return steps
 
 
+_MISSING = "Object missing required field `"
+
+
 def from_msgspec(exc: msgspec.ValidationError, where: str, prefix: Iterable[str | int] = ()) -> FieldError:
     message, steps = split_msgspec(exc)
+    if message.startswith(_MISSING) and message.endswith("`"):
+        # The error is the missing field's, not the object's.
+        steps = [*steps, message[len(_MISSING) : -1]]
     if where == "body":
         return body_error([*prefix, *steps], message)
     return error(where, ".".join(str(s) for s in [*prefix, *steps]), message)

@@ -120,6 +120,10 @@ class _Builder:
         schema = pydantic.TypeAdapter(annotation).json_schema(ref_template=REF.replace("{name}", "{model}"))
         for name, definition in schema.pop("$defs", {}).items():
             self.extra_components.setdefault(name, definition)
+        model = bare(annotation)
+        if is_pydantic_model(model):
+            self.extra_components.setdefault(model.__name__, schema)
+            return {"$ref": REF.format(name=model.__name__)}
         return schema  # type: ignore[no-any-return]
 
     def finish(self) -> dict[str, Any]:
