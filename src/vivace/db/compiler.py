@@ -14,7 +14,7 @@ as the statement is built, and ``where_shape`` lists them in the same order.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -179,13 +179,16 @@ class Builder:
     """Builds one statement, joining tables as the paths it meets need."""
 
     model: type[Model]
-    table: sa.Table
+    table: Any  # the model's table, or an alias of it in a subquery
     vendor: str = "sqlite"
     annotations: Annotations = field(default_factory=dict)
     labels: dict[str, Any] = field(default_factory=dict)
-    joins: dict[tuple[Step, ...], sa.FromClause] = field(default_factory=dict)
+    joins: dict[tuple[Any, ...], sa.FromClause] = field(default_factory=dict)
     from_clause: sa.FromClause | None = None
     count: int = 0
+    # Which filter() call the conditions being built come from: each call that crosses a
+    # multi-valued relation (reverse foreign key, many-to-many) joins it anew, as in Django.
+    scope: int = 0
 
     def __post_init__(self) -> None:
         self.from_clause = self.table
@@ -193,7 +196,10 @@ class Builder:
     def table_for(self, steps: tuple[Step, ...]) -> sa.FromClause:
         if not steps:
             return self.table
-        joined = self.joins.get(steps)
+        key: tuple[Any, ...] = steps
+        if self.scope and any(multi_valued(step) for step in steps):
+            key = (*steps, self.scope)
+        joined = self.joins.get(key)
         if joined is not None:
             return joined
         left = self.table_for(steps[:-1])
@@ -224,7 +230,7 @@ class Builder:
                 target, left.c[relation.column] == target.c[relation.target_field.column]
             )
         self.from_clause = current
-        self.joins[steps] = target
+        self.joins[key] = target
         return target
 
     def column(self, path: str) -> Any:
@@ -366,8 +372,25 @@ def _to_db(target: Resolved | AnnotationRef, path: str, value: Any, vendor: str)
     return writer(value) if writer is not None else value
 
 
+def build_wheres(builder: Builder, nodes: Iterable[Q]) -> list[Any]:
+    """The conditions of a query's filter() calls, each call in its own join scope."""
+    conditions = []
+    for scope, node in enumerate(nodes):
+        builder.scope = scope
+        conditions.append(build_where(builder, node))
+    builder.scope = 0
+    return conditions
+
+
 def build_where(builder: Builder, node: Q) -> Any:
-    """The SQLAlchemy condition for ``node``, binding values in the same order as ``where_shape``."""
+    """The SQLAlchemy condition for ``node``, binding values in the same order as ``where_shape``.
+
+    A negated condition on a multi-valued relation means "no related row matches":
+    ``exclude(tags__name="web")`` keeps the posts without that tag, so it becomes
+    ``pk NOT IN (SELECT pk ... WHERE <condition>)`` rather than a test on each joined row.
+    """
+    if node.negated and _crosses_many(builder.model, node, builder.annotations):
+        return sa.not_(_matching_keys(builder, Q._node(node.children, node.connector, False)))
     clauses = []
     for child in node.children:
         if isinstance(child, Q):
@@ -384,6 +407,37 @@ def build_where(builder: Builder, node: Q) -> Any:
     else:
         condition = sa.or_(*clauses)
     return sa.not_(condition) if node.negated else condition
+
+
+def multi_valued(step: Step) -> bool:
+    relation = step.relation
+    return bool(getattr(relation, "many_to_many", False) or (step.reverse and not relation.one_to_one))
+
+
+def _crosses_many(model: type[Model], node: Q, annotations: Annotations) -> bool:
+    for child in node.children:
+        if isinstance(child, Q):
+            if _crosses_many(model, child, annotations):
+                return True
+            continue
+        target = resolve_condition(model, child[0], annotations)
+        if isinstance(target, Resolved) and any(multi_valued(step) for step in target.steps):
+            return True
+    return False
+
+
+def _matching_keys(builder: Builder, node: Q) -> Any:
+    """``pk IN (SELECT pk FROM model ... WHERE node)``, its placeholders numbered in place."""
+    model = builder.model
+    table = model._meta.table
+    assert table is not None
+    inner = Builder(model, table.alias(f"s{builder.count}_{len(builder.joins)}"), builder.vendor)
+    inner.count = builder.count
+    condition = build_where(inner, node)
+    builder.count = inner.count
+    pk = model._meta.pk.column  # type: ignore[union-attr]
+    keys = sa.select(inner.table.c[pk]).select_from(inner.from_clause).where(condition)  # type: ignore[arg-type]
+    return builder.table.c[pk].in_(keys.scalar_subquery())
 
 
 def _build_leaf(builder: Builder, path: str, value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 
@@ -13,18 +14,32 @@ class Q:
 
     __slots__ = ("children", "connector", "negated")
 
-    def __init__(self, *args: Q, _connector: str = "AND", _negated: bool = False, **conditions: Any) -> None:
+    def __init__(self, *args: Q, **conditions: Any) -> None:
+        # Every keyword is a condition: none sets the connector or negation, so a query string
+        # turned into keywords (?_connector=OR) cannot change what the query means.
         for arg in args:
             if not isinstance(arg, Q):
                 raise TypeError(f"Q() takes Q objects and keyword conditions, not {arg!r}")
-        self.children: list[Q | tuple[str, Any]] = [*args, *sorted(conditions.items())]
-        self.connector = _connector
-        self.negated = _negated
+        items = sorted(conditions.items())
+        for index, (key, value) in enumerate(items):
+            # A generator or set given to "in" is read more than once: keep its items.
+            if key.endswith("__in") and not isinstance(value, (list, tuple, str, bytes, F)):
+                with contextlib.suppress(TypeError):
+                    items[index] = (key, tuple(value))
+        self.children: list[Q | tuple[str, Any]] = [*args, *items]
+        self.connector = self.AND
+        self.negated = False
+
+    @classmethod
+    def _node(cls, children: list[Q | tuple[str, Any]], connector: str, negated: bool) -> Q:
+        node = cls.__new__(cls)
+        node.children, node.connector, node.negated = children, connector, negated
+        return node
 
     def _combine(self, other: Q, connector: str) -> Q:
         if not isinstance(other, Q):
             raise TypeError(f"cannot combine Q with {other!r}")
-        return Q(self, other, _connector=connector)
+        return Q._node([self, other], connector, False)
 
     def __and__(self, other: Q) -> Q:
         return self._combine(other, self.AND)
@@ -33,7 +48,7 @@ class Q:
         return self._combine(other, self.OR)
 
     def __invert__(self) -> Q:
-        return Q(self, _negated=True)
+        return Q._node([self], self.AND, True)
 
     def __repr__(self) -> str:
         inner = f" {self.connector} ".join(repr(c) for c in self.children)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from .compiled import param
-from .compiler import Builder, build_where
+from .compiler import Builder, build_wheres
 from .exceptions import FieldError, IntegrityError, ProtectedError
 from .runner import Operation, Statement, run_async, run_sync
 
@@ -159,7 +159,7 @@ def delete_where(query: QuerySet[Any]) -> Operation[int]:
 
     def build() -> Any:
         builder = Builder(model, table, database.vendor)
-        conditions = [build_where(builder, q) for q in query._where]
+        conditions = build_wheres(builder, query._where)
         statement = sa.delete(table)
         if builder.joins:
             pk = table.c[model._meta.pk.column]  # type: ignore[union-attr]

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from .compiler import (
     Builder,
     build_expression,
-    build_where,
+    build_wheres,
     check_expression,
     check_ordering,
     expression_shape_and_values,
@@ -186,8 +186,11 @@ class QuerySet(Generic[M]):
         check_aggregates(self.model, aggregates, {})
         taken = set(self.model._meta.field_names) | {"pk"}
         for alias in aggregates:
-            if not alias.isidentifier() or alias in taken or alias in self._annotations:
-                raise ValueError(f"annotate({alias}=...): the name conflicts with a field or is not a name")
+            if not alias.isidentifier() or "__" in alias or alias in taken or alias in self._annotations:
+                raise ValueError(
+                    f"annotate({alias}=...): the name must be a Python name without '__' "
+                    "that is not already a field or an annotation"
+                )
         clone = self._clone()
         clone._annotations = {**self._annotations, **aggregates}
         if self._mode is not None and self._group is None and self._fields:
@@ -522,7 +525,7 @@ class QuerySet(Generic[M]):
                 field.column: build_expression(builder, value) if isinstance(value, F) else builder.bind()
                 for field, value in assignments
             }
-            conditions = [build_where(builder, q) for q in self._where]
+            conditions = build_wheres(builder, self._where)
             statement = sa.update(table).values(changes)
             if builder.joins:
                 pk = table.c[opts.pk.column]  # type: ignore[union-attr]

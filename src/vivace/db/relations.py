@@ -186,6 +186,9 @@ class ReverseRelation:
         self.hidden = self.accessor_name.startswith("+")
 
 
+_MISSING: Any = object()
+
+
 class ForwardDescriptor:
     """``post.author``: the related object, loaded once and cached on the instance."""
 
@@ -197,9 +200,10 @@ class ForwardDescriptor:
             return self
         cache = instance._state.cache
         name = self.field.name
-        if name in cache:
-            return cache[name]
         value = instance.__dict__.get(self.field.attname)
+        cached = cache.get(name, _MISSING)
+        if cached is not _MISSING and (cached.pk if cached is not None else None) == value:
+            return cached
         if value is None:
             return None
         related = self.field.related_model.objects.get(pk=value)
@@ -344,20 +348,14 @@ class ManyToMany(Field):
 
     def _bind_through(self) -> None:
         model, related = self.model, self.related_model
-        links = [f for f in self.through._meta.fields if getattr(f, "is_relation", False)]
-        source = next(
-            (
-                f
-                for f in links
-                if f.to in (model, model.__name__, model._meta.label) or f.related_model is model
-            ),
-            None,
-        )  # type: ignore[union-attr, attr-defined]
-        target = next((f for f in links if f is not source and (f.related_model is related)), None)  # type: ignore[attr-defined]
+        assert model is not None
+        links = [f for f in self.through._meta.fields if isinstance(f, ForeignKey)]
+        source = next((f for f in links if _points_at(f, model)), None)
+        target = next((f for f in links if f is not source and _points_at(f, related)), None)
         if source is None or target is None:
             raise ConfigError(
-                f"{model.__name__}.{self.name}: through model {self.through.__name__} needs a ForeignKey "  # type: ignore[union-attr]
-                f"to {model.__name__} and one to {related.__name__}"  # type: ignore[union-attr]
+                f"{model.__name__}.{self.name}: through model {self.through.__name__} needs a ForeignKey "
+                f"to {model.__name__} and one to {related.__name__}"
             )
         self.source_field, self.target_field_link = source, target
         self.source_column, self.target_column = source.column, target.column
@@ -366,6 +364,21 @@ class ManyToMany(Field):
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         raise ConfigError("a many-to-many field has no column")
+
+
+def _points_at(field: ForeignKey, model: type[Model]) -> bool:
+    """Whether ``field`` refers to ``model``, even before its own target is resolved."""
+    if field._related_model is not None:
+        return field._related_model is model
+    to = field.to
+    if not isinstance(to, str):
+        return to is model
+    if to == "self":
+        return field.model is model
+    owner = field.model
+    assert owner is not None
+    label = to if "." in to else f"{owner._meta.label_prefix}.{to}"
+    return label.lower() == model._meta.label_lower
 
 
 class ReverseManyToMany:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .compiler import Builder, Step, build_where, order_columns, resolve, where_shape
+from .compiler import Builder, Step, build_where, build_wheres, order_columns, resolve, where_shape
 from .exceptions import FieldError
 from .expressions import Aggregate
 from .runner import Statement
@@ -101,7 +101,7 @@ def build_select(
     grouped = bool(query._annotations)
     if grouped:
         builder.annotate(query._annotations)
-    conditions = [build_where(builder, q) for q in query._where]
+    conditions = build_wheres(builder, query._where)
     having = [build_where(builder, q) for q in query._having]
     limit = builder.bind() if has_limit else None
     offset = builder.bind() if has_offset else None
@@ -225,7 +225,7 @@ def aggregate_statement(
             table = query.model._meta.table
             assert table is not None
             builder = Builder(query.model, table, database.vendor)
-            conditions = [build_where(builder, q) for q in query._where]
+            conditions = build_wheres(builder, query._where)
             builder.annotate(aggregates)
             return _finish(sa.select(*builder.labels.values()), builder, conditions)
         # Aggregate the rows the query would return: its statement becomes a subquery.
