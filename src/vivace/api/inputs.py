@@ -183,7 +183,8 @@ def content_type(request: Request) -> bytes | None:
     """The media type of the body, lower-cased, without parameters; None without the header."""
     for key, value in request.scope["headers"]:
         if key == b"content-type":
-            return value.partition(b";")[0].strip().lower()
+            media: bytes = value.partition(b";")[0].strip().lower()
+            return media
     return None
 
 

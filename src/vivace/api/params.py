@@ -136,7 +136,7 @@ def split_annotated(annotation: Any) -> tuple[Any, list[Marker]]:
     kept = [e for e in extras if not isinstance(e, (Param, Depends))]
     if not markers:
         return annotation, []
-    return (Annotated[(base, *kept)] if kept else base), markers  # type: ignore[return-value]
+    return (Annotated[(base, *kept)] if kept else base), markers
 
 
 def bare(annotation: Any) -> Any:

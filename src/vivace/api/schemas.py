@@ -157,8 +157,5 @@ def substitute_models(annotation: Any) -> Any:
         return annotation
     new_args = tuple(a if a is Ellipsis else substitute_models(a) for a in args)
     if origin in (typing.Union,) or type(annotation).__name__ == "UnionType":
-        result = new_args[0]
-        for arg in new_args[1:]:
-            result = result | arg
-        return result
+        return typing.Union[new_args]  # noqa: UP007 - built from a tuple
     return origin[new_args] if len(new_args) > 1 else origin[new_args[0]]

@@ -82,7 +82,7 @@ def _walk_union(info: mi.UnionType, value: Any, steps: list[str | int], found: l
         tagged = [t for t in objects if getattr(t, "tag_field", None) is not None]
         if tagged:
             for candidate in tagged:
-                if value.get(candidate.tag_field) == candidate.tag:
+                if value.get(getattr(candidate, "tag_field", None)) == getattr(candidate, "tag", None):
                     _walk(candidate, value, steps, found)
                     return
             return

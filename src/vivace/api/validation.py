@@ -88,7 +88,7 @@ def from_model_errors(
 
     ``__all__`` (errors of no single field) is placed at the body itself.
     """
-    found = []
+    found: list[FieldError] = []
     for name, messages in errors.items():
         steps = [*prefix] if name == "__all__" else [*prefix, name]
         found.extend(body_error(steps, message) for message in messages)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -124,9 +125,10 @@ class _Builder:
         if is_pydantic_model(model):
             self.extra_components.setdefault(model.__name__, schema)
             return {"$ref": REF.format(name=model.__name__)}
-        return schema  # type: ignore[no-any-return]
+        return schema
 
     def finish(self) -> dict[str, Any]:
+        schemas: Sequence[Any]
         try:
             schemas, components = msgspec.json.schema_components(self.types, ref_template=REF)
         except (TypeError, ValueError):
@@ -217,11 +219,11 @@ class _Builder:
             parameter: dict[str, Any] = {"name": item.name, "in": item.where}
             if item.where == "path":
                 parameter["required"] = True
-                segment = converters.get(item.name)
-                if item.type is Any and segment is not None:
-                    parameter["schema"] = _converter_schema(segment)
+                converter = converters.get(item.name)
+                if item.type is Any and converter is not None:
+                    parameter["schema"] = _converter_schema(converter)
                 else:
-                    bounds = _converter_schema(segment) if segment is not None else None
+                    bounds = _converter_schema(converter) if converter is not None else None
                     self.schema_of(item.type, parameter, "schema", bounds)
             else:
                 parameter["required"] = item.required
