@@ -257,7 +257,7 @@ def _write(row: _Row, source: str) -> None:
     assert pk is not None and table is not None
     database = model._meta.registry.require_database()
     vendor = database.vendor
-    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    fields = _table_order(table, [f for f in opts.concrete_fields if not f.primary_key])
     values = [_written(f, row.values[f.attname], vendor) for f in fields]
     try:
         if row.pk is not None:
@@ -274,13 +274,13 @@ def _write(row: _Row, source: str) -> None:
                 return
             if not fields and _exists(database, model, key_value):
                 return
+            everything = _table_order(table, [pk, *fields])
+            written = {pk.column: key_value, **{f.column: v for f, v in zip(fields, values, strict=True)}}
             insert = database.statements.get(
-                (model, "fixture-insert", tuple(f.column for f in fields)),
-                lambda: sa.insert(table).values(
-                    {c: _param(i) for i, c in enumerate([pk.column, *(f.column for f in fields)])}
-                ),
+                (model, "fixture-insert", tuple(f.column for f in everything)),
+                lambda: sa.insert(table).values({f.column: _param(i) for i, f in enumerate(everything)}),
             )
-            database.execute(insert.sql, insert.bind([key_value, *values]))
+            database.execute(insert.sql, insert.bind([written[f.column] for f in everything]))
             return
         insert = database.statements.get(
             (model, "fixture-insert-new", tuple(f.column for f in fields)),
@@ -295,6 +295,13 @@ def _write(row: _Row, source: str) -> None:
         row.pk = reader(result.rows[0][0]) if reader else result.rows[0][0]
     except IntegrityError as exc:
         raise FixtureError(f"{row.name(source)}: the database refused it: {exc}") from None
+
+
+def _table_order(table: sa.Table, fields: list[Field]) -> list[Field]:
+    """``fields`` in the order of the table's columns: the order in which SQLAlchemy writes the
+    columns of an INSERT or UPDATE, so the placeholders are numbered in the order they appear."""
+    position = {column.name: index for index, column in enumerate(table.c)}
+    return sorted(fields, key=lambda field: position[field.column])
 
 
 def _exists(database: Database, model: type[Model], key_value: Any) -> bool:
@@ -321,13 +328,19 @@ def _link(row: _Row, name: str, related: list[Any], source: str) -> None:
     delete = database.statements.get(
         (through, "fixture-unlink"), lambda: sa.delete(table).where(table.c[m2m.source_column] == _param(0))
     )
+    columns = _table_order(table, [source_field, target_field])
     insert = database.statements.get(
         (through, "fixture-link"),
-        lambda: sa.insert(table).values({m2m.source_column: _param(0), m2m.target_column: _param(1)}),
+        lambda: sa.insert(table).values({f.column: _param(i) for i, f in enumerate(columns)}),
     )
+
+    def link(pk: Any) -> Any:
+        pair = {source_field.column: owner, target_field.column: _written(target_field, pk, vendor)}
+        return insert.bind([pair[f.column] for f in columns])
+
     try:
         database.execute(delete.sql, delete.bind([owner]))
-        pairs = [insert.bind([owner, _written(target_field, pk, vendor)]) for pk in dict.fromkeys(related)]
+        pairs = [link(pk) for pk in dict.fromkeys(related)]
         if pairs:
             database.execute(insert.sql, pairs, many=True)
     except IntegrityError as exc:
