@@ -15,9 +15,7 @@ sessions in its database, and checks CSRF on cookie-authenticated forms.
 from __future__ import annotations
 
 from .battery import Auth, RequestAuth
-from .csrf import CSRFError
 from .decorators import (
-    PermissionDenied,
     aauthenticate,
     authenticate,
     csrf_exempt,
@@ -32,11 +30,10 @@ from .decorators import (
     staff_required,
     token_only,
 )
+from .exceptions import CSRFError, NotAuthenticated, PermissionDenied, TooManyAttempts
 from .models import AbstractUser, AnonymousUser, APIToken, Group, Permission, User
 from .passwords import PasswordHasher
 from .sessions import Session
-from .throttling import TooManyAttempts
-from .tokens import NotAuthenticated
 
 __all__ = [
     "APIToken",

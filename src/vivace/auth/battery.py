@@ -40,13 +40,13 @@ from ..core.requests import ClientDisconnect, Request
 from ..core.responses import Response
 from ..db import DatabaseError
 from . import csrf
+from .exceptions import NotAuthenticated
 from .mail import mailer_for
 from .models import AnonymousUser, APIToken, Permission, User
 from .passwords import PasswordHasher, check_validator_names, validate_password
 from .sessions import CookieStore, DatabaseStore, RedisConnections, RedisStore, Session, SessionStore
 from .throttling import DatabaseCounter, RedisCounter, Throttle
 from .tokens import (
-    NotAuthenticated,
     TokenInfo,
     decode_jwt,
     encode_jwt,
@@ -462,7 +462,7 @@ class Auth:
         from .tokens import parse_personal_token
 
         if isinstance(token, APIToken):
-            prefix = token.prefix
+            prefix = str(token.prefix)
         else:
             parsed = parse_personal_token(token)
             if parsed is None:
@@ -482,8 +482,9 @@ class Auth:
             record = await find_personal_token(token)
             if record is None:
                 return None
-            user = await self.load_user(record.user_id)
-            info = TokenInfo("personal", record.scopes or None, record)
+            user = await self.load_user(str(record.user_id))
+            scopes: Any = record.scopes
+            info = TokenInfo("personal", list(scopes) if scopes else None, record)
         if user is None or not getattr(user, "is_active", True):
             return None
         return user, info

@@ -28,29 +28,19 @@ import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..core.exceptions import HTTPException
+from .exceptions import CSRFError
 
 if TYPE_CHECKING:
     from ..core.requests import Request
     from .sessions import Session
 
-__all__ = ["FIELD", "HEADER", "SAFE_METHODS", "CSRFError", "masked_token", "token_matches"]
+__all__ = ["FIELD", "HEADER", "SAFE_METHODS", "check", "masked_token", "token_matches"]
 
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 SESSION_KEY = "_csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 SECRET_BYTES = 32
-
-
-class CSRFError(HTTPException):
-    """403: the request failed the CSRF check; the detail says which part."""
-
-    status_code = 403
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(None, f"CSRF check failed: {reason}")
-        self.reason = reason
 
 
 def _secret(session: Session) -> bytes:

@@ -22,15 +22,14 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from ..core.errors import wants_html
-from ..core.exceptions import ConfigError, HTTPException
+from ..core.exceptions import ConfigError
 from ..core.module import Module
 from ..core.requests import Request
 from ..core.responses import RedirectResponse
 from .battery import MARK, context_of
-from .tokens import NotAuthenticated
+from .exceptions import NotAuthenticated, PermissionDenied
 
 __all__ = [
-    "PermissionDenied",
     "aauthenticate",
     "authenticate",
     "csrf_exempt",
@@ -47,13 +46,6 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class PermissionDenied(HTTPException):
-    status_code = 403
-
-    def __init__(self, detail: str = "You do not have permission to do this.") -> None:
-        super().__init__(None, detail)
 
 
 def _mark(function: Any, **marks: bool) -> None:

@@ -76,9 +76,6 @@ class Group(Model):
 class PermissionsMixin:
     """``has_perm`` for users with ``is_superuser``, groups and permissions of their own."""
 
-    is_active: bool
-    is_superuser: bool
-
     def _permission_cache(self) -> set[str] | None:
         return self.__dict__.get("_vivace_permissions")
 
@@ -111,16 +108,16 @@ class PermissionsMixin:
 
     def has_perm(self, permission: str) -> bool:
         """Whether the user holds ``"label.codename"``; a superuser holds every one."""
-        if not self.is_active:
+        if not getattr(self, "is_active", False):
             return False
-        if self.is_superuser:
+        if getattr(self, "is_superuser", False):
             return True
         return permission in self.get_all_permissions()
 
     async def ahas_perm(self, permission: str) -> bool:
-        if not self.is_active:
+        if not getattr(self, "is_active", False):
             return False
-        if self.is_superuser:
+        if getattr(self, "is_superuser", False):
             return True
         return permission in await self.aget_all_permissions()
 
@@ -156,7 +153,8 @@ class AbstractUser(PermissionsMixin, Model):
 
     @property
     def has_usable_password(self) -> bool:
-        return bool(self.password) and self.password.startswith("$")
+        password = str(self.password or "")
+        return password.startswith("$")
 
     def __str__(self) -> str:
         return str(self.username)
@@ -235,7 +233,8 @@ class APIToken(Model):
 
     @property
     def expired(self) -> bool:
-        return self.expires is not None and self.expires <= now()
+        expires: dt.datetime | None = self.expires  # type: ignore[assignment]
+        return expires is not None and expires <= now()
 
     def __str__(self) -> str:
         return f"{self.name or 'token'} ({self.prefix})"

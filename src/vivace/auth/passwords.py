@@ -90,7 +90,7 @@ Validator = Callable[[str, Any, Any], "str | None"]
 @functools.cache
 def common_passwords() -> frozenset[str]:
     """The 30,000 most common passwords, from the ``zxcvbn`` package's frequency lists."""
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
 
     return frozenset(FREQUENCY_LISTS["passwords"])
 

@@ -133,7 +133,7 @@ class DatabaseStore:
     async def clear_expired(self) -> int:
         from .models import SessionRecord
 
-        return await SessionRecord.objects.filter(expires__lt=dt.datetime.now(dt.UTC)).adelete()
+        return int(await SessionRecord.objects.filter(expires__lt=dt.datetime.now(dt.UTC)).adelete())
 
     async def close(self) -> None:
         """Nothing to close: the app's database is closed by the data layer."""

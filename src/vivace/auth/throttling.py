@@ -13,27 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 import time
 from typing import Any, Protocol
 
-from ..core.exceptions import HTTPException
 from ..db import F, IntegrityError
+from .exceptions import TooManyAttempts
 
-__all__ = ["DatabaseCounter", "RedisCounter", "Throttle", "TooManyAttempts"]
-
-
-class TooManyAttempts(HTTPException):
-    status_code = 429
-
-    def __init__(self, retry_after: float) -> None:
-        seconds = max(1, math.ceil(retry_after))
-        super().__init__(
-            None,
-            f"Too many failed logins; try again in {seconds} seconds.",
-            headers=[("retry-after", str(seconds))],
-        )
-        self.retry_after = seconds
+__all__ = ["DatabaseCounter", "RedisCounter", "Throttle"]
 
 
 class Counter(Protocol):

@@ -29,23 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from ..core.exceptions import HTTPException
-
 if TYPE_CHECKING:
     from .models import APIToken
 
-__all__ = ["NotAuthenticated", "TokenInfo", "jwt_key", "make_token", "parse_personal_token"]
+__all__ = ["TokenInfo", "jwt_key", "make_token", "parse_personal_token"]
 
 PERSONAL_PREFIX = "vv_"
-
-
-class NotAuthenticated(HTTPException):
-    """401: the credentials sent are missing or not valid."""
-
-    status_code = 401
-
-    def __init__(self, detail: str, scheme: str) -> None:
-        super().__init__(None, detail, headers=[("www-authenticate", f'{scheme} realm="api"')])
 
 
 class TokenInfo:
@@ -126,8 +115,8 @@ async def find_personal_token(token: str) -> APIToken | None:
     if parsed is None:
         return None
     prefix, secret = parsed
-    record = await APIToken.objects.filter(prefix=prefix).afirst()
-    if record is None or not hmac.compare_digest(record.digest, secret_digest(secret)):
+    record: APIToken | None = await APIToken.objects.filter(prefix=prefix).afirst()
+    if record is None or not hmac.compare_digest(str(record.digest), secret_digest(secret)):
         return None
     if record.expired:
         return None

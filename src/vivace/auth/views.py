@@ -30,7 +30,7 @@ from ..core.responses import HTMLResponse, Response
 from ..templates import render, templates_for
 from .battery import Auth, context_of, user_id_of
 from .decorators import csrf_required, login, login_required, logout, safe_next
-from .throttling import TooManyAttempts
+from .exceptions import TooManyAttempts
 
 __all__ = ["check_reset_token", "make_reset_token", "pages"]
 
@@ -52,7 +52,7 @@ def _login_label(auth: Auth) -> str:
 async def login_page(request: Request) -> Response:
     auth = _auth(request)
     next_page = request.query_params.get("next", "")
-    context = {"login_label": _login_label(auth), "identifier": "", "error": None}
+    context: dict[str, Any] = {"login_label": _login_label(auth), "identifier": "", "error": None}
     if request.method == "POST":
         form = await request.form()
         identifier, password = _field(form, "username"), _field(form, "password")
