@@ -52,4 +52,5 @@ async def create_tables() -> None:
     """No setup for the demo: its SQLite file gets the auth tables on first start."""
     from .app import app
 
-    await asyncio.to_thread(app.auth.create_missing_tables)
+    if await asyncio.to_thread(app.auth.create_missing_tables):
+        await app.auth.sync_permissions()
