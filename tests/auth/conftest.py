@@ -152,3 +152,22 @@ def redis_url() -> Iterator[str]:
         process.terminate()
         process.wait(10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# PostgreSQL (the data layer's throwaway server) -----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[Callable[[], str]]:
+    """``fresh()`` gives the URL of an empty schema on a real PostgreSQL server."""
+    import os
+
+    from db.conftest import PostgresServer, _throwaway_cluster
+
+    with contextlib.ExitStack() as stack:
+        url = os.environ.get("VIVACE_TEST_POSTGRES_URL") or stack.enter_context(_throwaway_cluster())
+        server = PostgresServer(url)
+        try:
+            yield server.fresh_url
+        finally:
+            server.close()
