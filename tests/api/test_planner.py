@@ -77,3 +77,23 @@ def test_untyped_app_loads_no_api_battery() -> None:
         "assert 'vivace.db' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_plain_json_answers_stay_on_the_fast_path_and_are_documented(app: App) -> None:
+    @app.get("/counts")
+    async def counts(request: Request) -> dict[str, int]:
+        return {"a": 1}
+
+    @app.get("/a/<n>")
+    async def converted(n: int) -> dict[str, int]:
+        return {"n": n}
+
+    routes = {r.name: r for r in app.router.routes}
+    assert routes["counts"].handler.__module__ == "vivace.core.handlers"
+    assert routes["converted"].handler.__module__ == "vivace.api.planner"  # <n> gives a str
+    with TestClient(app) as client:
+        assert client.get("/counts").json() == {"a": 1}
+        assert client.get("/a/3").json() == {"n": 3}
+        doc = client.get("/openapi.json").json()
+    schema = doc["paths"]["/counts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"type": "object", "additionalProperties": {"type": "integer"}}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,7 +25,7 @@ import msgspec
 from ..core.exceptions import ConfigError
 from ..core.handlers import to_response
 from ..core.responses import Response
-from .params import bare, is_model_class, is_pydantic_model
+from .params import bare, is_pydantic_model
 
 Render = Callable[[Any], Response]
 
@@ -170,7 +171,27 @@ def _validator(annotation: Any) -> Callable[[Any], None]:
     return check
 
 
-def mentions_models(annotation: Any) -> bool:
-    if is_model_class(bare(annotation)):
+def core_renders_alike(output: Output, options: Mapping[str, Any]) -> bool:
+    """Whether the core's ``to_response`` answers the same as the planned renderer would.
+
+    It does for dicts and lists of plain values (``-> dict[str, int]``), at
+    status 200, with no check of the answer asked for: nothing in such an
+    answer can be a model instance that only the planned encoder knows.
+    """
+    if not output.json or "status_code" in options or options.get("validate_response"):
+        return False
+    return typing.get_origin(bare(output.annotation)) in (dict, list) and _plain(output.annotation)
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(annotation: Any) -> bool:
+    target = bare(annotation)
+    if target in _PLAIN:
         return True
-    return any(mentions_models(arg) for arg in typing.get_args(bare(annotation)) if arg is not Ellipsis)
+    origin = typing.get_origin(target)
+    if origin not in (dict, list, tuple, typing.Union, types.UnionType):
+        return False
+    args = typing.get_args(target)
+    return bool(args) and all(arg is Ellipsis or _plain(arg) for arg in args)

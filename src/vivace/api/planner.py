@@ -21,7 +21,8 @@ import contextlib
 import dataclasses
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..core.exceptions import ConfigError
@@ -41,7 +42,7 @@ from .inputs import (
     path_reader,
     text_reader,
 )
-from .outputs import Output, plan_output
+from .outputs import Output, core_renders_alike, plan_output
 from .params import (
     Body,
     Depends,
@@ -85,7 +86,7 @@ def plan_handler(signature: HandlerSignature) -> Callable[[Request], Awaitable[R
     forbid = getattr(settings, "unknown_fields", "ignore") == "forbid"
     forbid = signature.options.get("unknown_fields", "forbid" if forbid else "ignore") == "forbid"
     hints = _hints(endpoint, signature.parameters, signature.path_params, where)
-    plan = _Planner(signature.pool, forbid).plan(
+    plan = _Planner(signature.pool, forbid, signature.path_converters).plan(
         signature.parameters, hints, signature.path_params, where, top=True
     )
     returns = hints.get("return", signature.return_annotation)
@@ -103,8 +104,10 @@ def plan_handler(signature: HandlerSignature) -> Callable[[Request], Awaitable[R
         _security(signature.options, plan),
         plan.all_dependencies(),
     )
-    if signature.app is not None and not signature.options.get("api_internal"):
+    if signature.app is not None:
         signature.app.api  # noqa: B018 - mounts /openapi.json and /docs with the first typed route
+    if plan.trivial and core_renders_alike(output, signature.options):
+        return None  # documented, and answered by the core's own wrapper: the same bytes, faster
     return _build(plan, signature.call, render or to_response, signature.pool)
 
 
@@ -232,9 +235,10 @@ class _Plan:
 
 
 class _Planner:
-    def __init__(self, pool: ThreadPool, forbid_unknown: bool) -> None:
+    def __init__(self, pool: ThreadPool, forbid_unknown: bool, converters: Mapping[str, Any]) -> None:
         self.pool = pool
         self.forbid_unknown = forbid_unknown
+        self.converters = converters
         self.stack: list[Callable[..., Any]] = []
 
     def plan(
@@ -305,7 +309,8 @@ class _Planner:
             spec = Input("path", p.name, annotation if annotation is not _EMPTY else Any, True, None, marker)
             plan.inputs.append(spec)
             if annotation is not _EMPTY:
-                plan.path_only = plan.path_only and _converter_is_enough(annotation)
+                enough = _converter_is_enough(annotation, self.converters.get(p.name))
+                plan.path_only = plan.path_only and enough
             reader = path_reader(spec)
             plan.simple.append((p.name, reader))
             return
@@ -387,10 +392,28 @@ class _Planner:
         return _Dependency(name, marker, plan, kind, takes_request)
 
 
-def _converter_is_enough(annotation: Any) -> bool:
+def _converter_is_enough(annotation: Any, converter: Any) -> bool:
     """Whether a path parameter of this type needs nothing past the route's converter."""
-    target = bare(annotation)
-    return target in (str, int, float, Any) and target is annotation
+    if annotation is Any:
+        return True
+    from ..core.routing.converters import (
+        FloatConverter,
+        IntConverter,
+        PathConverter,
+        SlugConverter,
+        StrConverter,
+        UUIDConverter,
+    )
+
+    gives = {
+        StrConverter: str,
+        SlugConverter: str,
+        PathConverter: str,
+        IntConverter: int,
+        FloatConverter: float,
+        UUIDConverter: uuid.UUID,
+    }.get(type(converter))
+    return gives is not None and annotation is gives
 
 
 def _form_model_fields(annotation: Any) -> list[tuple[str, Any, bool, bool]]:

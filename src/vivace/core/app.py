@@ -126,7 +126,10 @@ class App(Module):
                 raise ConfigError(f"websocket route {definition.path!r} needs an 'async def' handler")
             handler: Callable[..., Any] = definition.endpoint
         else:
-            handler = wrap_handler(definition.endpoint, params, self.pool, options=options, app=self)
+            converters = {s.name: s.converter for s in segments if not isinstance(s, str)}
+            handler = wrap_handler(
+                definition.endpoint, params, self.pool, options=options, app=self, path_converters=converters
+            )
         route = Route(
             definition.path,
             segments,

@@ -55,6 +55,8 @@ class HandlerSignature:
     app: App | None
     pool: ThreadPool
     call: Callable[[Request, dict[str, Any]], Awaitable[Any]]
+    # The converter of each path parameter (what ``<int:id>`` gives the handler).
+    path_converters: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def wrap_handler(
@@ -64,13 +66,14 @@ def wrap_handler(
     *,
     options: dict[str, Any] | None = None,
     app: App | None = None,
+    path_converters: Mapping[str, Any] | None = None,
 ) -> Handler:
     """Build ``await handler(request) -> Response`` for ``endpoint``."""
     path_params = list(path_params)
     is_async = inspect.iscoroutinefunction(endpoint) or inspect.iscoroutinefunction(
         getattr(endpoint, "__call__", None)  # noqa: B004 - callable objects with async __call__
     )
-    planned = _offer_to_planners(endpoint, path_params, pool, is_async, options, app)
+    planned = _offer_to_planners(endpoint, path_params, pool, is_async, options, app, path_converters)
     if planned is not None:
         return planned
     takes_request, param_names = plan_arguments(endpoint, path_params)
@@ -122,6 +125,7 @@ def _offer_to_planners(
     is_async: bool,
     options: dict[str, Any] | None,
     app: App | None,
+    path_converters: Mapping[str, Any] | None = None,
 ) -> Handler | None:
     """The handler a battery's planner builds, when the signature asks for one."""
     signature = _read_signature(endpoint)
@@ -141,6 +145,7 @@ def _offer_to_planners(
         app=app,
         pool=pool,
         call=_caller(endpoint, takes_request, is_async, pool),
+        path_converters=path_converters or {},
     )
     for planner in batteries.planners():
         handler = planner(described)
