@@ -217,3 +217,28 @@ def test_unique_email_is_enforced_when_set(make_app: Callable[..., App]) -> None
         user(app, "alice2", email="A@example.com")
     relaxed = make_app(unique_email=False)
     user(relaxed, "alice3", email="a@example.com")
+
+
+def test_plain_def_handlers_authenticate_and_log_in(make_app: Callable[..., App]) -> None:
+    """A JSON login in a sync handler: authenticate() runs the async check on the request's loop."""
+    from vivace.auth import authenticate, csrf_exempt, login
+
+    app = login_app(make_app)
+
+    @app.post("/api/session")
+    @csrf_exempt
+    def session_login(request: Request) -> Any:
+        params = request.query_params
+        found = authenticate(request, params.get("name", ""), params.get("password", ""))
+        if found is None:
+            return {"error": "bad credentials"}, 400
+        login(request, found)
+        return {"user": found.username}
+
+    with serve(app) as client:
+        user(app)
+        assert client.post("/api/session", params={"name": "alice", "password": "nope"}).status_code == 400
+        response = client.post("/api/session", params={"name": "alice", "password": PASSWORD})
+        assert response.json() == {"user": "alice"}
+        assert "session=" in response.headers["set-cookie"]
+        assert client.get("/me").json() == {"user": "alice"}
