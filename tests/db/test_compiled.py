@@ -36,16 +36,6 @@ def test_positional_placeholders_in_numbering_order() -> None:
     assert list(compiled.bind(["A", "B", 5])) == ["A", "B", 5, 0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "compiled.py: Compiled.bind() returns positional values unchanged whenever the statement has no "
-        "constants, assuming the placeholders appear as p0, p1, ... in the SQL text; an UPDATE puts its SET "
-        "clause in table column order, so values({'b': p0, 'a': p1}) compiles to 'SET a=?, b=?' "
-        "(positiontup ['p1', 'p0', 'p2']) and SQLite receives the values swapped. The query layer numbers "
-        "its SET values in column order to avoid it; bind() should follow self.order."
-    ),
-)
 def test_positional_placeholders_out_of_numbering_order() -> None:
     t = table()
     statement = sa.update(t).values({"b": param(0), "a": param(1)}).where(t.c.id == param(2))

@@ -131,7 +131,8 @@ def test_a_revision_shipped_with_the_battery(project: Project, shop_folder: Path
                 op.create_table(
                     "shop_item",
                     sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
-                    sa.Column("sku", sa.String(20), nullable=False, unique=True),
+                    sa.Column("sku", sa.String(20), nullable=False),
+                    sa.UniqueConstraint("sku", name="uq_shop_item_sku"),
                 )
 
 

@@ -24,7 +24,7 @@ def param(index: int) -> sa.BindParameter[Any]:
 class Compiled:
     """SQL text plus how to lay out the values for the driver."""
 
-    __slots__ = ("constants", "named", "order", "sql")
+    __slots__ = ("constants", "in_order", "named", "order", "sql")
 
     def __init__(self, statement: sa.ClauseElement, dialect: sa.engine.Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -40,6 +40,8 @@ class Compiled:
             else:
                 self.constants[name] = compiled.binds[name].effective_value
                 self.order.append((name, None))
+        # Placeholders p0, p1, ... appearing in that order: the values go to the driver as they are.
+        self.in_order = all(index == position for position, (_, index) in enumerate(self.order))
 
     def bind(self, values: Sequence[Any]) -> Sequence[Any] | dict[str, Any]:
         if self.named:
@@ -47,7 +49,7 @@ class Compiled:
                 name: (values[index] if index is not None else self.constants[name])
                 for name, index in self.order
             }
-        if not self.constants:
+        if self.in_order and len(values) == len(self.order):
             return values
         return [values[index] if index is not None else self.constants[name] for name, index in self.order]
 

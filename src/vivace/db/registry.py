@@ -17,21 +17,30 @@ from ..core.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from .database import Database
-    from .models import Model
+    from .models import Model as ModelClass
+
+# Named constraints, so migrations can find (and drop) them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 class Registry:
     def __init__(self, name: str = "models") -> None:
         self.name = name
-        self.metadata = sa.MetaData()
-        self.models: dict[str, type[Model]] = {}
+        self.metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+        self.models: dict[str, type[ModelClass]] = {}
         self.database: Database | None = None
         # Relations waiting for a model not declared yet, by label.
         self.pending: dict[str, list[Any]] = {}
-        self._base: type[Model] | None = None
+        self._base: type[ModelClass] | None = None
 
     @property
-    def Model(self) -> type[Model]:
+    def Model(self) -> type[ModelClass]:
         """A ``Model`` base class whose subclasses join this registry."""
         if self._base is None:
             from .models import Model
@@ -39,7 +48,7 @@ class Registry:
             self._base = type("Model", (Model,), {"__module__": __name__, "Meta": _abstract_meta(self)})
         return self._base
 
-    def register(self, model: type[Model]) -> None:
+    def register(self, model: type[ModelClass]) -> None:
         key = model._meta.label_lower
         if key in self.models and self.models[key] is not model:
             raise ConfigError(
@@ -54,7 +63,7 @@ class Registry:
         """Labels that relations point at but no model declares."""
         return sorted(self.pending)
 
-    def get_model(self, label: str) -> type[Model]:
+    def get_model(self, label: str) -> type[ModelClass]:
         """A model by ``"blog.Post"`` (case-insensitive)."""
         model = self.models.get(label.lower())
         if model is None:
@@ -62,7 +71,7 @@ class Registry:
             raise LookupError(f"no model {label!r} in registry {self.name!r}; known: {known}")
         return model
 
-    def __iter__(self) -> Iterator[type[Model]]:
+    def __iter__(self) -> Iterator[type[ModelClass]]:
         return iter(list(self.models.values()))
 
     def bind(self, database: Database) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ..exceptions import IntegrityError
+from ..exceptions import DatabaseError, IntegrityError
 
 if TYPE_CHECKING:
     from ..database import Database, Result
@@ -50,6 +50,8 @@ class PostgresBackend:
             )
         if isinstance(exc, self.psycopg.OperationalError):
             return self.database.unavailable(str(exc).splitlines()[0] if str(exc) else "connection failed")
+        if isinstance(exc, self.psycopg.Error):
+            return DatabaseError(str(exc).strip() or type(exc).__name__)
         return exc
 
     # Sync ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from ..exceptions import IntegrityError
+from ..exceptions import DatabaseError, IntegrityError
 
 if TYPE_CHECKING:
     from ..database import Database, Result
@@ -89,7 +89,9 @@ class SQLiteBackend:
         except sqlite3.OperationalError as exc:
             if _is_locked(exc):
                 raise self.database.unavailable(f"locked for longer than busy_timeout ({exc})") from None
-            raise
+            raise DatabaseError(f"{exc} (in: {sql[:200]})") from exc
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{exc} (in: {sql[:200]})") from exc
 
     def run_autocommit(self, sql: str, params: Any, many: bool) -> Result:
         return self.run(self._thread_connection(), sql, params, many)
@@ -123,6 +125,12 @@ class SQLiteBackend:
             return Result(rows, cursor.rowcount if cursor.rowcount >= 0 else len(rows), _names(cursor))
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(f"integrity error: {exc}", _constraint(exc)) from None
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise
+            raise DatabaseError(f"{exc} (in: {sql[:200]})") from exc
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{exc} (in: {sql[:200]})") from exc
 
     def _run_patient(self, connection: sqlite3.Connection, sql: str, params: Any, many: bool) -> Result:
         busy_ms = int(self.database.busy_timeout * 1000)
