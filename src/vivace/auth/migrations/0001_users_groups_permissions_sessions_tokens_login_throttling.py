@@ -1,6 +1,6 @@
 """users, groups, permissions, sessions, tokens, login throttling
 
-Revision auth_0001, created 2026-11-26 09:50:12.692333.
+Revision auth_0001, created 2026-11-26 10:13:31.430505.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=100), nullable=False),
         sa.Column("codename", sa.String(length=100), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_permission")),
         sa.UniqueConstraint("label", "codename", name="uq_auth_permission_label_codename"),
     )
     op.create_table(
@@ -33,8 +33,8 @@ def upgrade() -> None:
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
         ),
         sa.Column("name", sa.String(length=150), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("name"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_group")),
+        sa.UniqueConstraint("name", name=op.f("uq_auth_group_name")),
     )
     op.create_table(
         "auth_user",
@@ -49,8 +49,8 @@ def upgrade() -> None:
         sa.Column("is_superuser", sa.Boolean(), nullable=False),
         sa.Column("last_login", sa.DateTime(timezone=True), nullable=True),
         sa.Column("date_joined", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("username"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_user")),
+        sa.UniqueConstraint("username", name=op.f("uq_auth_user_username")),
     )
     with op.batch_alter_table("auth_user", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_auth_user_email"), ["email"], unique=False)
@@ -63,7 +63,7 @@ def upgrade() -> None:
         sa.Column("created", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("key"),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_auth_session")),
     )
     with op.batch_alter_table("auth_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_auth_session_expires"), ["expires"], unique=False)
@@ -86,8 +86,8 @@ def upgrade() -> None:
         sa.Column("created", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_used", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("prefix"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_token")),
+        sa.UniqueConstraint("prefix", name=op.f("uq_auth_token_prefix")),
     )
     with op.batch_alter_table("auth_token", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_auth_token_user_id"), ["user_id"], unique=False)
@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("reset_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("key"),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_auth_throttle")),
     )
     op.create_table(
         "auth_group_permissions",
@@ -115,7 +115,7 @@ def upgrade() -> None:
             name="fk_auth_group_permissions_permission_id",
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_group_permissions")),
         sa.UniqueConstraint(
             "group_id", "permission_id", name="uq_auth_group_permissions_group_id_permission_id"
         ),
@@ -139,7 +139,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["user_id"], ["auth_user.id"], name="fk_auth_user_groups_user_id", ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_user_groups")),
         sa.UniqueConstraint("user_id", "group_id", name="uq_auth_user_groups_user_id_group_id"),
     )
     with op.batch_alter_table("auth_user_groups", schema=None) as batch_op:
@@ -162,7 +162,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["user_id"], ["auth_user.id"], name="fk_auth_user_user_permissions_user_id", ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_user_user_permissions")),
         sa.UniqueConstraint(
             "user_id", "permission_id", name="uq_auth_user_user_permissions_user_id_permission_id"
         ),
