@@ -8,7 +8,20 @@ from typing import Any
 
 import pytest
 
-from vivace.db import Avg, Count, F, FieldError, IntegrityError, Max, Min, Q, QuerySet, Sum, ValidationError
+from vivace.db import (
+    Avg,
+    Count,
+    F,
+    FieldError,
+    IntegrityError,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    ValidationError,
+    atomic,
+)
 
 from .blog import Blog
 from .conftest import DB
@@ -18,6 +31,11 @@ UTC = dt.UTC
 
 def seed(blog: Blog) -> dict[str, Any]:
     """Three authors, five posts, three tags, a few comments."""
+    with atomic(blog.Author._meta.registry):
+        return _seed(blog)
+
+
+def _seed(blog: Blog) -> dict[str, Any]:
     ann = blog.Author.objects.create(name="Ann", email="ann@example.com")
     bob = blog.Author.objects.create(name="Bob", email="bob@example.com")
     cy = blog.Author.objects.create(name="Cy")
