@@ -200,10 +200,6 @@ def test_blog_over_http(db: DB, tmp_path: Any) -> None:
     url = db.database.url.render_as_string(hide_password=False)
     app = App("site", root=tmp_path, database_url=url)
     app.db.use(registry)
-    app.db.create_all()
-    write_blog(blog)
-    queries: list[str] = []
-    app.events.subscribe("db.query", lambda **event: queries.append(event["sql"]))
 
     @app.get("/")
     async def index(request: Any) -> Any:
@@ -230,6 +226,10 @@ def test_blog_over_http(db: DB, tmp_path: Any) -> None:
         updated = await blog.Post.objects.filter(slug=slug).aupdate(views=F("views") + 1)
         return {"updated": updated}
 
+    app.db.create_all()  # after the routes: create_all() prepares the app's batteries
+    write_blog(blog)
+    queries: list[str] = []
+    app.events.subscribe("db.query", lambda **event: queries.append(event["sql"]))
     with TestClient(app) as client:
         queries.clear()
         listing = client.get("/")

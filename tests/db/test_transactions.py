@@ -268,7 +268,6 @@ def test_atomic_requests(db: DB, tmp_path: Any) -> None:
     url = str(db.database.url.render_as_string(hide_password=False))
     app = App("site", root=tmp_path, database_url=url, atomic_requests=True)
     app.db.use(registry)
-    app.db.create_all()
 
     @app.post("/tags/<name>")
     async def add(request: Any, name: str) -> Any:
@@ -279,6 +278,7 @@ def test_atomic_requests(db: DB, tmp_path: Any) -> None:
             return "nope", 500
         return {"ok": name}
 
+    app.db.create_all()  # after the routes: create_all() prepares the app's batteries
     with TestClient(app) as client:
         assert client.post("/tags/good").status_code == 200
         assert client.post("/tags/fail").status_code == 500

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from .compiler import Builder, Step, build_where, build_wheres, order_columns, resolve, where_shape
 from .exceptions import FieldError
 from .expressions import Aggregate
+from .models import ModelState
 from .runner import Statement
 
 if TYPE_CHECKING:
@@ -333,17 +334,12 @@ def rows_to_results(query: QuerySet[Any], rows: list[Any], database: Database) -
     vendor = database.vendor
     if query._mode is not None:
         return _values(query, rows, vendor)
-    from .models import ModelState
-
     model = query.model
     attnames, converters = row_plan(model, vendor)
-    width = len(attnames)
     db_name = database.name
     new = object.__new__
-    related = _related_plans(query, width, vendor) if query._related else ()
-    aliases = list(query._annotations)
-    alias_readers = [aggregate_reader(model, query._annotations[a], vendor) for a in aliases]
-    annotation_start = related[-1][4] + len(related[-1][2]) if related else width
+    related = _related_plans(query, len(attnames), vendor) if query._related else ()
+    annotations = _annotation_plan(query, len(attnames), related, vendor) if query._annotations else ()
     results = []
     append = results.append
     for row in rows:
@@ -359,11 +355,22 @@ def rows_to_results(query: QuerySet[Any], rows: list[Any], database: Database) -
         state["_state"] = ModelState(False, db_name)
         if related:
             _attach_related(instance, row, related, db_name)
-        for offset, (alias, reader) in enumerate(zip(aliases, alias_readers, strict=True)):
-            value = row[annotation_start + offset]
+        for alias, index, reader in annotations:
+            value = row[index]
             state[alias] = reader(value) if reader is not None else value
         append(instance)
     return results
+
+
+def _annotation_plan(
+    query: QuerySet[Any], width: int, related: tuple[Any, ...], vendor: str
+) -> list[tuple[str, int, Any]]:
+    """Each annotation's name, position in the row (after the related models' columns) and reader."""
+    start = related[-1][4] + len(related[-1][2]) if related else width
+    return [
+        (alias, start + offset, aggregate_reader(query.model, aggregate, vendor))
+        for offset, (alias, aggregate) in enumerate(query._annotations.items())
+    ]
 
 
 def _related_plans(query: QuerySet[Any], width: int, vendor: str) -> tuple[Any, ...]:
@@ -386,8 +393,6 @@ def related_hops(query: QuerySet[Any]) -> list[tuple[tuple[Step, ...], type[Mode
 
 
 def _attach_related(instance: Any, row: Sequence[Any], plans: tuple[Any, ...], db_name: str) -> None:
-    from .models import ModelState
-
     for steps, related, attnames, converters, start, pk_index in plans:
         owner = instance
         for step in steps[:-1]:
