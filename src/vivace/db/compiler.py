@@ -193,7 +193,7 @@ class Builder:
     def __post_init__(self) -> None:
         self.from_clause = self.table
 
-    def table_for(self, steps: tuple[Step, ...]) -> sa.FromClause:
+    def table_for(self, steps: tuple[Step, ...]) -> Any:
         if not steps:
             return self.table
         key: tuple[Any, ...] = steps
@@ -330,7 +330,8 @@ def _value_shape(
 def _to_python(target: Resolved | AnnotationRef, path: str, value: Any) -> Any:
     field = target.field
     if hasattr(value, "_meta") and hasattr(value, "pk"):
-        expected = field.related_model if getattr(field, "is_relation", False) else field.model
+        relation = getattr(field, "is_relation", False)
+        expected: Any = getattr(field, "related_model", None) if relation else field.model
         if not isinstance(value, expected):
             raise ValidationError({path: [f"Expected a {expected.__name__}, not a {type(value).__name__}."]})
         if value.pk is None:

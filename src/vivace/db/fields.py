@@ -43,7 +43,8 @@ class Field:
     # JSON-schema type of the field, for the API layer and the admin.
     schema: ClassVar[dict[str, Any]] = {}
     empty_values: ClassVar[tuple[Any, ...]] = (None, "", [], (), {})
-    creation_counter: ClassVar[int] = 0
+    # Declaration order, so the columns follow the class body.
+    counter: ClassVar[int] = 0
 
     def __init__(
         self,
@@ -77,9 +78,8 @@ class Field:
         self.attname = ""
         self.column = ""
         self.model: type[Model] | None = None
-        # Declaration order, so the columns follow the class body.
-        Field.creation_counter += 1
-        self.creation_counter = Field.creation_counter
+        Field.counter += 1
+        self.creation_counter = Field.counter
 
     # Binding to a model ----------------------------------------------------------
 

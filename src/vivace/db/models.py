@@ -9,7 +9,7 @@ migrations, the admin and the API to read.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -143,7 +143,7 @@ class ModelBase(type):
         declared = {key: value for key, value in namespace.items() if isinstance(value, Field)}
         for key in declared:
             del namespace[key]
-        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        cls: Any = super().__new__(mcs, name, bases, namespace, **kwargs)
         registry = getattr(meta, "registry", None) or _inherited_registry(parents)
         opts = Options(cls, meta, registry)
         cls._meta = opts
@@ -152,28 +152,28 @@ class ModelBase(type):
         for parent in reversed(cls.__mro__[1:]):
             parent_meta = getattr(parent, "_meta", None)
             if isinstance(parent_meta, Options) and parent_meta.abstract:
-                for field in parent._abstract_fields:  # type: ignore[attr-defined]
+                for field in parent._abstract_fields:
                     inherited[field.name] = field
         fields = {**{k: _copy_field(f) for k, f in inherited.items()}, **declared}
-        cls._abstract_fields = [  # type: ignore[attr-defined]
+        cls._abstract_fields = [
             _named(f, k) for k, f in sorted(fields.items(), key=lambda item: item[1].creation_counter)
         ]
         if opts.abstract:
             return cls
         if not any(f.primary_key for f in fields.values()):
-            cls.id = AutoField()  # type: ignore[attr-defined]
-            fields = {"id": cls.id, **fields}  # type: ignore[attr-defined]
-            del cls.id  # type: ignore[attr-defined]
+            cls.id = AutoField()
+            fields = {"id": cls.id, **fields}
+            del cls.id
         for key, field in sorted(
             fields.items(), key=lambda item: (not item[1].primary_key, item[1].creation_counter)
         ):
             _contribute(field, cls, key)
-        cls.DoesNotExist = type(  # type: ignore[attr-defined]
+        cls.DoesNotExist = type(
             "DoesNotExist",
             (ObjectDoesNotExist,),
             {"__module__": cls.__module__, "__qualname__": f"{name}.DoesNotExist"},
         )
-        cls.MultipleObjectsReturned = type(  # type: ignore[attr-defined]
+        cls.MultipleObjectsReturned = type(
             "MultipleObjectsReturned",
             (MultipleObjectsReturned,),
             {"__module__": cls.__module__, "__qualname__": f"{name}.MultipleObjectsReturned"},
@@ -188,12 +188,12 @@ class ModelBase(type):
         from .query import Manager
 
         if "objects" not in namespace:
-            cls.objects = Manager()  # type: ignore[attr-defined]
-        cls.objects.contribute_to_class(cls, "objects")  # type: ignore[attr-defined]
+            cls.objects = Manager()
+        cls.objects.contribute_to_class(cls, "objects")
         return cls
 
 
-def _inherited_registry(parents: list[type]) -> Registry:
+def _inherited_registry(parents: Sequence[type]) -> Registry:
     for parent in parents:
         opts = getattr(parent, "_meta", None)
         if isinstance(opts, Options) and not opts.abstract:

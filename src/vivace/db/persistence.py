@@ -48,7 +48,7 @@ def save_operation(
     for field in opts.concrete_fields:
         field.pre_save(instance, adding)
     if validate:
-        exclude = ()
+        exclude: tuple[str, ...] = ()
         if update_fields is not None:
             wanted = set(update_fields)
             exclude = tuple(f.name for f in opts.concrete_fields if f.name not in wanted)
@@ -162,7 +162,7 @@ def delete_where(query: QuerySet[Any]) -> Operation[int]:
         conditions = build_wheres(builder, query._where)
         statement = sa.delete(table)
         if builder.joins:
-            pk = table.c[model._meta.pk.column]  # type: ignore[union-attr]
+            pk = table.c[model._meta.pk.column]
             inner = sa.select(pk).select_from(builder.from_clause).where(*conditions)  # type: ignore[arg-type]
             return statement.where(pk.in_(inner.scalar_subquery()))
         return statement.where(*conditions) if conditions else statement

@@ -169,14 +169,14 @@ class QuerySet(Generic[M]):
     def values(self, *fields: str) -> QuerySet[Any]:
         clone = self._clone()
         clone._mode, clone._fields, clone._flat = "values", self._check_fields(fields), False
-        return clone  # type: ignore[return-value]
+        return clone
 
     def values_list(self, *fields: str, flat: bool = False) -> QuerySet[Any]:
         if flat and len(fields) != 1:
             raise TypeError("values_list(flat=True) takes exactly one field")
         clone = self._clone()
         clone._mode, clone._fields, clone._flat = "values_list", self._check_fields(fields), flat
-        return clone  # type: ignore[return-value]
+        return clone
 
     def annotate(self, **aggregates: Aggregate) -> QuerySet[M]:
         """Add aggregates per row: ``Author.objects.annotate(n=Count("posts"))``.
@@ -595,7 +595,8 @@ class QuerySet(Generic[M]):
         self, by_key: bool, base: QuerySet[M], size: int, number: int, last: Any
     ) -> QuerySet[M] | None:
         if by_key:
-            return (base if last is None else base.filter(pk__gt=last.pk))[:size]
+            chunk: QuerySet[M] = (base if last is None else base.filter(pk__gt=last.pk))[:size]
+            return chunk
         start = self._low + number * size
         if self._high is not None and start >= self._high:
             return None

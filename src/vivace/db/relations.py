@@ -413,7 +413,8 @@ def _make_through(model: type[Model], related: type[Model], name: str) -> type[M
         ),
     }
     base = model._meta.registry.Model
-    return ModelBase(f"{model.__name__}_{name}", (base,), attrs)  # type: ignore[return-value]
+    through: type[Model] = ModelBase(f"{model.__name__}_{name}", (base,), attrs)
+    return through
 
 
 class ManyToManyDescriptor:
@@ -448,10 +449,11 @@ class ManyRelatedManager(Manager[Any]):
     def get_queryset(self) -> QuerySet[Any]:
         if self.instance.pk is None:
             raise ValueError(f"{type(self.instance).__name__} must be saved before using its {self.accessor}")
-        query = _LinkedQuerySet(self.model, self)
+        model: Any = self.model
+        query = _LinkedQuerySet(model, self)
         cached = self.instance._state.cache.get(self.accessor)
         if cached is not None:
-            return _CachedQuerySet(self.model, cached, query)
+            return _CachedQuerySet(model, cached, query)
         return query
 
     def _pks(self, objects: Iterable[Any]) -> list[Any]:
@@ -596,7 +598,7 @@ def prefetch(objects: list[Any], name: str, database: Database) -> Operation[Non
         .values_list(own.attname, other.attname)
         ._fetch()
     )
-    other_model = field.model if reverse else field.related_model
+    other_model: Any = field.model if reverse else field.related_model
     related_ids = list({link[1] for link in links})
     found = yield from other_model.objects.filter(pk__in=related_ids)._fetch() if related_ids else _nothing()
     by_pk = {o.pk: o for o in found}

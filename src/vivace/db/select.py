@@ -159,7 +159,7 @@ def _columns(query: QuerySet[Any], builder: Builder, *, inner: bool) -> list[Any
     opts = query.model._meta
     if inner:
         # Counting or aggregating: the primary key keeps the rows apart, no related rows needed.
-        return [table.c[opts.pk.column], *builder.labels.values()]  # type: ignore[union-attr]
+        return [table.c[opts.pk.column], *builder.labels.values()]
     columns: list[Any] = [table.c[f.column] for f in opts.concrete_fields]
     for steps, related in related_hops(query):
         joined = builder.table_for(steps)
@@ -173,7 +173,7 @@ def _group_columns(query: QuerySet[Any], builder: Builder, columns: list[Any], o
     if query._group is not None:
         group = [builder.column(name) for name in query._group]
     else:
-        group = [table.c[query.model._meta.pk.column]]  # type: ignore[union-attr]
+        group = [table.c[query.model._meta.pk.column]]
     labels = list(builder.labels.values())
     pk_grouped = query._group is None
     for column in [*columns, *(c.element for c in order)]:
@@ -327,7 +327,7 @@ def row_plan(model: type[Model], vendor: str) -> tuple[tuple[str, ...], tuple[tu
         readers = [(index, field_reader(f, vendor)) for index, f in enumerate(fields)]
         plan = (tuple(f.attname for f in fields), tuple((i, r) for i, r in readers if r is not None))
         cache[key] = plan
-    return plan  # type: ignore[no-any-return]
+    return plan
 
 
 def rows_to_results(query: QuerySet[Any], rows: list[Any], database: Database) -> list[Any]:
@@ -340,7 +340,7 @@ def rows_to_results(query: QuerySet[Any], rows: list[Any], database: Database) -
     new = object.__new__
     related = _related_plans(query, len(attnames), vendor) if query._related else ()
     annotations = _annotation_plan(query, len(attnames), related, vendor) if query._annotations else ()
-    results = []
+    results: list[Any] = []
     append = results.append
     for row in rows:
         if converters:
