@@ -712,3 +712,100 @@ def test_repr(db: DB, blog: Blog) -> None:
     text = repr(blog.Tag.objects.order_by("name"))
     assert text.startswith("<QuerySet [<Tag: Tag object (") and text.endswith(")>]>")
     assert repr(blog.Tag.objects.filter(name="none")) == "<QuerySet []>"
+
+
+def test_filter_on_annotations(db: DB, blog: Blog) -> None:
+    seed(blog)
+    Author = blog.Author
+    counted = Author.objects.annotate(n=Count("posts"))
+    assert sorted(a.name for a in counted.filter(n__gt=2)) == ["Ann"]
+    assert sorted(a.name for a in counted.filter(n=0)) == ["Cy"]
+    assert sorted(a.name for a in counted.exclude(n=0)) == ["Ann", "Bob"]
+    assert sorted(a.name for a in counted.filter(Q(n=0) | Q(n__gte=3))) == ["Ann", "Cy"]
+    assert counted.filter(n__gte=2).count() == 2
+    assert counted.filter(n__gte=3).exists() and not counted.filter(n__gt=3).exists()
+    assert sorted(a.name for a in counted.filter(n__gte=1, name__startswith="B")) == ["Bob"]
+    assert list(counted.filter(n__gt=0).order_by("-n").values_list("name", "n")) == [("Ann", 3), ("Bob", 2)]
+    top = Author.objects.annotate(top=Max("posts__views")).filter(top__gte=20)
+    assert sorted(a.name for a in top) == ["Ann", "Bob"]
+    by_author = blog.Post.objects.values("author__name").annotate(total=Sum("views")).filter(total__gt=50)
+    assert list(by_author) == [{"author__name": "Ann", "total": 90}]
+    with pytest.raises(ValidationError):
+        counted.filter(n="many")
+    with pytest.raises(FieldError, match="'between'"):
+        counted.filter(n__between=1)
+
+
+def test_writes_refuse_conditions_on_annotations(db: DB, blog: Blog) -> None:
+    seed(blog)
+    counted = blog.Author.objects.annotate(n=Count("posts")).filter(n=0)
+    with pytest.raises(TypeError, match="annotation"):
+        counted.update(name="none")
+    with pytest.raises(TypeError, match="annotation"):
+        counted.delete()
+    assert blog.Author.objects.filter(name="none").count() == 0 and blog.Author.objects.count() == 3
+
+
+def test_aggregate_over_slices_distinct_and_annotations(db: DB, blog: Blog) -> None:
+    seed(blog)
+    Post = blog.Post
+    assert Post.objects.order_by("views")[:2].aggregate(total=Sum("views")) == {"total": 10}
+    assert Post.objects.order_by("-views")[1:3].aggregate(n=Count("*"), low=Min("views")) == {
+        "n": 2,
+        "low": 20,
+    }
+    assert Post.objects.filter(tags__name__in=["python", "sql"]).aggregate(total=Sum("views")) == {
+        "total": 190
+    }
+    distinct = Post.objects.filter(tags__name__in=["python", "sql"]).distinct()
+    assert distinct.aggregate(total=Sum("views"), n=Count("id")) == {"total": 110, "n": 4}
+    counted = blog.Author.objects.annotate(n=Count("posts"))
+    assert counted.aggregate(mean=Avg("n"), most=Max("n"), total=Sum("n")) == {
+        "mean": 5 / 3,
+        "most": 3,
+        "total": 5,
+    }
+    assert counted.filter(n__gt=0).aggregate(total=Sum("n")) == {"total": 5}
+    assert blog.Post.objects.values("author").annotate(v=Sum("views")).aggregate(best=Max("v")) == {
+        "best": 90
+    }
+
+
+def test_reverse_and_none(db: DB, blog: Blog) -> None:
+    seed(blog)
+    Post = blog.Post
+    assert [p.views for p in Post.objects.order_by("views").reverse()] == [50, 30, 20, 10, 0]
+    assert titles(Post.objects.reverse())[0] == "Fifth element"
+    assert list(Post.objects.none()) == []
+    assert Post.objects.none().count() == 0
+    assert Post.objects.filter(views__gt=0).none().exists() is False
+    with pytest.raises(TypeError):
+        Post.objects.all()[:2].reverse()
+
+
+def test_exclude_keeps_rows_whose_value_is_null(db: DB, blog: Blog) -> None:
+    s = seed(blog)
+    Author, Comment = blog.Author, blog.Comment
+    assert sorted(a.name for a in Author.objects.exclude(email="ann@example.com")) == ["Bob", "Cy"]
+    assert sorted(a.name for a in Author.objects.exclude(email__contains="example")) == ["Cy"]
+    assert sorted(a.name for a in Author.objects.filter(~Q(email__startswith="bob"))) == ["Ann", "Cy"]
+    Comment.objects.filter(body="meh").update(author=None)
+    assert sorted(c.body for c in Comment.objects.exclude(author__name="Bob")) == ["meh", "ok"]
+    assert sorted(c.body for c in Comment.objects.exclude(author=s["bob"])) == ["meh", "ok"]
+    blog.Post.objects.filter(slug="first-steps").update(rating=decimal.Decimal("1.5"))
+    assert blog.Post.objects.exclude(rating__gt=1).count() == 4
+    assert blog.Post.objects.exclude(~Q(rating__gt=1)).count() == 1
+
+
+def test_pattern_lookups_on_numbers(db: DB, blog: Blog) -> None:
+    seed(blog)
+    assert sorted(p.views for p in blog.Post.objects.filter(views__contains=0)) == [0, 10, 20, 30, 50]
+    assert sorted(p.views for p in blog.Post.objects.filter(views__startswith="3")) == [30]
+    assert sorted(p.views for p in blog.Post.objects.filter(views__endswith=0, views__gt=20)) == [30, 50]
+
+
+def test_get_on_a_slice(db: DB, blog: Blog) -> None:
+    seed(blog)
+    assert blog.Post.objects.order_by("views")[1:2].get().views == 10
+    with pytest.raises(blog.Post.MultipleObjectsReturned):
+        blog.Post.objects.order_by("views")[1:3].get()

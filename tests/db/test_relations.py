@@ -439,3 +439,21 @@ def test_related_name_clashes_are_reported(db: DB) -> None:
     Book.objects.create(writer=writer)
     assert writer.book_set.count() == 1
     assert Writer.objects.filter(book__isnull=False).count() == 1
+
+
+def test_nested_prefetch_is_one_query_per_level(db: DB, blog: Blog, s: dict[str, Any]) -> None:
+    with db.queries() as sql:
+        authors = list(
+            blog.Author.objects.prefetch_related("posts__tags", "posts__comments").order_by("name")
+        )
+        tags = {a.name: sorted({t.name for p in a.posts.all() for t in p.tags.all()}) for a in authors}
+        comments = {a.name: sorted(c.body for p in a.posts.all() for c in p.comments.all()) for a in authors}
+    assert len(sql) == 5  # authors, posts, tag links, tags, comments
+    assert tags == {"Ann": ["python", "sql", "web"], "Bob": ["sql"], "Cy": []}
+    assert comments == {"Ann": ["meh", "nice"], "Bob": ["ok"], "Cy": []}
+    with db.queries() as sql:
+        comments_list = list(blog.Comment.objects.prefetch_related("post__author").order_by("pk"))
+        assert [c.post.author.name for c in comments_list] == ["Ann", "Ann", "Bob"]
+    assert len(sql) == 3
+    with pytest.raises(FieldError, match="nope"):
+        blog.Author.objects.prefetch_related("posts__nope")

@@ -189,6 +189,8 @@ class Builder:
     # Which filter() call the conditions being built come from: each call that crosses a
     # multi-valued relation (reverse foreign key, many-to-many) joins it anew, as in Django.
     scope: int = 0
+    # How many negations enclose the condition being built (see _build_leaf).
+    negations: int = 0
 
     def __post_init__(self) -> None:
         self.from_clause = self.table
@@ -393,12 +395,14 @@ def build_where(builder: Builder, node: Q) -> Any:
     if node.negated and _crosses_many(builder.model, node, builder.annotations):
         return sa.not_(_matching_keys(builder, Q._node(node.children, node.connector, False)))
     clauses = []
+    builder.negations += node.negated
     for child in node.children:
         if isinstance(child, Q):
             clauses.append(build_where(builder, child))
             continue
         path, value = child
         clauses.append(_build_leaf(builder, path, value))
+    builder.negations -= node.negated
     if not clauses:
         condition: Any = sa.true()
     elif len(clauses) == 1:
@@ -443,26 +447,36 @@ def _matching_keys(builder: Builder, node: Q) -> Any:
 
 def _build_leaf(builder: Builder, path: str, value: Any) -> Any:
     target = resolve_condition(builder.model, path, builder.annotations)
+    nullable = True
     if isinstance(target, AnnotationRef):
         column = builder.labels[target.alias].element
     else:
         column = builder.table_for(target.steps).c[target.field.column]
+        nullable = target.field.null or bool(target.steps)
     lookup = target.lookup
-    if isinstance(value, F):
-        return COMPARISONS[lookup](column, build_expression(builder, value))
     if lookup == "isnull" or (value is None and lookup in ("exact", "iexact")):
         is_null = bool(value) if lookup == "isnull" else True
         return column.is_(None) if is_null else column.is_not(None)
-    if lookup == "in":
+    if isinstance(value, F):
+        condition = COMPARISONS[lookup](column, build_expression(builder, value))
+    elif lookup == "in":
         items = [item for item in value if item is not None]
         if not items:
             return sa.false()
-        return column.in_([builder.bind() for _ in items])
-    if lookup == "range":
-        return column.between(builder.bind(), builder.bind())
-    if lookup in PATTERNS:
-        return pattern_condition(lookup, column, builder.bind(), builder.vendor)
-    return COMPARISONS[lookup](column, builder.bind())
+        condition = column.in_([builder.bind() for _ in items])
+    elif lookup == "range":
+        condition = column.between(builder.bind(), builder.bind())
+    elif lookup in PATTERNS:
+        if target.field is None or target.field.python_type is not str:
+            column = sa.cast(column, sa.String())
+        condition = pattern_condition(lookup, column, builder.bind(), builder.vendor)
+    else:
+        condition = COMPARISONS[lookup](column, builder.bind())
+    if builder.negations % 2 and nullable:
+        # exclude(email="x") keeps the rows without an email, as in Django: NOT (NULL = 'x') is
+        # NULL, which would drop them, so the condition also asks for a value.
+        return sa.and_(condition, column.is_not(None))
+    return condition
 
 
 # Expressions and aggregates ----------------------------------------------------------------

@@ -152,8 +152,13 @@ def delete_where(query: QuerySet[Any]) -> Operation[int]:
     assert table is not None
     if query._high is not None or query._low:
         raise TypeError("cannot delete a sliced query; filter it instead")
-    if query._having or query._distinct:
-        raise TypeError("cannot delete a distinct or annotated query; filter by primary keys instead")
+    if query._having:
+        raise TypeError(
+            "cannot delete a query filtered on its annotations; select the primary keys first "
+            "(pk__in=list(query.values_list('pk', flat=True)))"
+        )
+    if query._distinct:
+        raise TypeError("cannot delete a distinct query; filter it instead")
     where_key, values = query._where_values(database)
     key = (model, "delete", where_key)
 

@@ -260,8 +260,9 @@ class QuerySet(Generic[M]):
         if self._prefetch and self._mode is None:
             from .relations import prefetch
 
+            done: set[str] = set()
             for name in self._prefetch:
-                yield from prefetch(objects, name, database)
+                yield from prefetch(objects, name, database, done)
         return objects
 
     def _fetch_all(self) -> list[Any]:
@@ -481,6 +482,11 @@ class QuerySet(Generic[M]):
     def _update(self, values: dict[str, Any]) -> Operation[int]:
         if self._high is not None or self._low:
             raise TypeError("cannot update a sliced query; filter it instead")
+        if self._having:
+            raise TypeError(
+                "cannot update a query filtered on its annotations; select the primary keys first "
+                "(pk__in=list(query.values_list('pk', flat=True)))"
+            )
         if not values:
             return 0
         database = self._database()

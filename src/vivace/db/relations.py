@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from ..core.exceptions import ConfigError
 from .exceptions import FieldError
 from .fields import Field
+from .lookups import MAX_IN_VALUES
 from .query import Manager, QuerySet
-from .runner import Operation, Statement, run_async, run_sync
+from .runner import Operation, run_async, run_sync
 
 if TYPE_CHECKING:
     from .database import Database
@@ -545,6 +546,15 @@ def _q(**conditions: Any) -> Any:
 
 
 def prefetch_target(model: type[Model], name: str) -> Any:
+    """The relation ``name`` of ``model``, or of the models along ``name`` (``posts__tags``)."""
+    target = None
+    for part in name.split("__"):
+        target = _relation_of(model, part, name)
+        model = _target_model(target)
+    return target
+
+
+def _relation_of(model: type[Model], name: str, path: str) -> Any:
     for field in model._meta.fields:
         if field.name == name and getattr(field, "is_relation", False):
             return field
@@ -555,7 +565,7 @@ def prefetch_target(model: type[Model], name: str) -> Any:
         if relation.accessor_name == name:
             return relation
     raise FieldError(
-        f"prefetch_related({name!r}): {model.__name__} has no relation {name!r}; its relations are: "
+        f"prefetch_related({path!r}): {model.__name__} has no relation {name!r}; its relations are: "
         + ", ".join(
             [f.name for f in model._meta.fields if getattr(f, "is_relation", False)]
             + [f.name for f in model._meta.many_to_many]
@@ -564,22 +574,58 @@ def prefetch_target(model: type[Model], name: str) -> Any:
     )
 
 
-def prefetch(objects: list[Any], name: str, database: Database) -> Operation[None]:
-    """Load relation ``name`` of every object in one query, into each object's cache."""
-    if not objects:
-        return
-    model = type(objects[0])
-    target = prefetch_target(model, name)
-    pks = [o.pk for o in objects]
+def _target_model(target: Any) -> Any:
+    if isinstance(target, (ReverseRelation, ReverseManyToMany)):
+        return target.model
+    return target.related_model
+
+
+def _accessor(target: Any) -> str:
+    if isinstance(target, (ReverseRelation, ReverseManyToMany)):
+        return target.accessor_name
+    return str(target.name)
+
+
+def prefetch(
+    objects: list[Any], path: str, database: Database, done: set[str] | None = None
+) -> Operation[None]:
+    """Load relation ``path`` of every object, one query per relation along the path.
+
+    ``done`` holds the paths already loaded for these objects, so ``posts__tags`` and
+    ``posts__comments`` load the posts once.
+    """
+    done = set() if done is None else done
+    prefix = ""
+    for name in path.split("__"):
+        if not objects:
+            return
+        prefix = f"{prefix}__{name}" if prefix else name
+        target = _relation_of(type(objects[0]), name, path)
+        if prefix not in done:
+            yield from _prefetch_one(objects, target)
+            done.add(prefix)
+        accessor = _accessor(target)
+        related: dict[int, Any] = {}
+        for obj in objects:
+            value = obj._state.cache.get(accessor)
+            for item in value if isinstance(value, list) else (value,):
+                if item is not None:
+                    related.setdefault(id(item), item)
+        objects = list(related.values())
+
+
+def _prefetch_one(objects: list[Any], target: Any) -> Operation[None]:
+    """One relation of every object, loaded into each object's cache."""
     if isinstance(target, ForeignKey):
         ids = list({getattr(o, target.attname) for o in objects} - {None})
-        found = yield from target.related_model.objects.filter(pk__in=ids)._fetch() if ids else _nothing()
+        found = yield from _fetch_in(target.related_model.objects.all(), "pk", ids)
         by_pk = {o.pk: o for o in found}
         for obj in objects:
             obj._state.cache[target.name] = by_pk.get(getattr(obj, target.attname))
         return
+    pks = list({o.pk for o in objects})
     if isinstance(target, ReverseRelation):
-        rows = yield from target.model.objects.filter(**{f"{target.field.name}__in": pks})._fetch()
+        rows = yield from _fetch_in(target.model.objects.all(), target.field.name, pks)
         grouped: dict[Any, list[Any]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, target.field.attname)].append(row)
@@ -593,14 +639,9 @@ def prefetch(objects: list[Any], name: str, database: Database) -> Operation[Non
     reverse = isinstance(target, ReverseManyToMany)
     own = field.target_field_link if reverse else field.source_field
     other = field.source_field if reverse else field.target_field_link
-    links = (
-        yield from field.through.objects.filter(**{f"{own.name}__in": pks})
-        .values_list(own.attname, other.attname)
-        ._fetch()
-    )
+    links = yield from _fetch_in(field.through.objects.values_list(own.attname, other.attname), own.name, pks)
     other_model: Any = field.model if reverse else field.related_model
-    related_ids = list({link[1] for link in links})
-    found = yield from other_model.objects.filter(pk__in=related_ids)._fetch() if related_ids else _nothing()
+    found = yield from _fetch_in(other_model.objects.all(), "pk", list({link[1] for link in links}))
     by_pk = {o.pk: o for o in found}
     grouped = defaultdict(list)
     for own_id, other_id in links:
@@ -611,13 +652,20 @@ def prefetch(objects: list[Any], name: str, database: Database) -> Operation[Non
         obj._state.cache[accessor] = grouped.get(obj.pk, [])
 
 
-def _nothing() -> Operation[list[Any]]:
-    return []
-    yield Statement("", ())  # pragma: no cover - makes this a generator
+def _fetch_in(query: QuerySet[Any], name: str, values: list[Any]) -> Operation[list[Any]]:
+    """``query.filter(<name>__in=values)``, in batches the ``in`` lookup accepts; none for no values."""
+    found: list[Any] = []
+    for start in range(0, len(values), MAX_IN_VALUES):
+        found.extend(
+            (yield from query.filter(**{f"{name}__in": values[start : start + MAX_IN_VALUES]})._fetch())
+        )
+    return found
 
 
 async def fetch_related(instance: Model, *names: str) -> None:
     """Load relations of one instance from async code: ``await fetch_related(post, "author")``."""
     database = type(instance)._meta.registry.require_database()
+    done: set[str] = set()
     for name in names:
-        await run_async(database, prefetch([instance], name, database))
+        prefetch_target(type(instance), name)
+        await run_async(database, prefetch([instance], name, database, done))

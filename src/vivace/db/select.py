@@ -117,7 +117,7 @@ def build_select(
         columns = _columns(query, builder, inner=kind != "rows")
     columns.extend(builder.column(path).label(f"x{index}") for index, path in enumerate(extra))
     order = order_columns(builder, ordering) if ordering else []
-    if query._distinct and kind == "rows":
+    if query._distinct and order:
         # PostgreSQL wants a DISTINCT query's ORDER BY columns in its select list.
         columns.extend(c.element for c in order if not _contains(columns, c.element))
     statement = sa.select(*columns)
@@ -206,9 +206,12 @@ def aggregate_statement(
     if offset is not None:
         values.append(offset)
     wrapped = bool(query._distinct or query._annotations or limit is not None or offset is not None)
+    # Which rows a slice holds depends on their order.
+    ordering = query._ordering() if limit is not None or offset is not None else ()
     key = (
         query.model,
         "aggregate",
+        ordering,
         where_key,
         having_key,
         limit is not None,
@@ -236,7 +239,7 @@ def aggregate_statement(
             query,
             database.vendor,
             "aggregate",
-            (),
+            ordering,
             has_limit=limit is not None,
             has_offset=offset is not None,
             extra=paths,
