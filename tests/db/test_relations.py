@@ -457,3 +457,69 @@ def test_nested_prefetch_is_one_query_per_level(db: DB, blog: Blog, s: dict[str,
     assert len(sql) == 3
     with pytest.raises(FieldError, match="nope"):
         blog.Author.objects.prefetch_related("posts__nope")
+
+
+def test_prefetch_over_many_objects_runs_in_batches(db: DB, blog: Blog) -> None:
+    authors = blog.Author.objects.bulk_create([blog.Author(name=f"a{i}") for i in range(1500)])
+    blog.Post.objects.bulk_create(
+        [blog.Post(title="t", slug=f"s{i}", author=author) for i, author in enumerate(authors[::100])]
+    )
+    with db.queries() as sql:
+        loaded = list(blog.Author.objects.prefetch_related("posts"))
+        assert sum(len(a.posts.all()) for a in loaded) == 15
+    assert len(sql) == 3  # the authors, then their posts in two batches of ids
+
+
+def test_many_to_many_create_links_the_new_object(db: DB, blog: Blog, s: dict[str, Any]) -> None:
+    post = s["fourth"]
+    tag = post.tags.create(name="new")
+    assert tag.pk is not None
+    assert [t.name for t in post.tags.all()] == ["new"]
+    assert [p.title for p in tag.posts.all()] == ["Fourth wall"]
+    later = tag.posts.create(title="Via tag", slug="via-tag", author=s["cy"])
+    assert [t.name for t in later.tags.all()] == ["new"]
+
+    async def main() -> list[str]:
+        await post.tags.acreate(name="newer")
+        return sorted(t.name for t in await post.tags.all())
+
+    assert db.run(main()) == ["new", "newer"]
+
+
+def test_many_to_many_refuses_wrong_or_unsaved_objects(db: DB, blog: Blog, s: dict[str, Any]) -> None:
+    post = s["fourth"]
+    with pytest.raises(TypeError, match="Tag"):
+        post.tags.add(s["ann"])
+    with pytest.raises(ValueError, match="saved"):
+        post.tags.add(blog.Tag(name="unsaved"))
+    assert post.tags.count() == 0
+
+
+def test_many_to_many_set_changes_only_what_differs(db: DB, blog: Blog, s: dict[str, Any]) -> None:
+    post = s["fifth"]  # python, sql, web
+    through = blog.Post._meta.get_field("tags").through
+    kept = through.objects.get(post=post, tag=s["sql"])
+    post.tags.set([s["sql"], s["web"]])
+    assert sorted(t.name for t in post.tags.all()) == ["sql", "web"]
+    assert through.objects.get(post=post, tag=s["sql"]).pk == kept.pk  # the link was not recreated
+    post.tags.set([])
+    assert post.tags.count() == 0
+
+
+def test_reverse_side_cannot_be_assigned(db: DB, blog: Blog, s: dict[str, Any]) -> None:
+    with pytest.raises(TypeError, match=r"posts\.add\(\)"):
+        s["ann"].posts = []
+    with pytest.raises(TypeError):
+        s["python"].posts = []
+
+
+def test_models_with_only_a_primary_key(db: DB) -> None:
+    class Token(db.Model):
+        pass
+
+    db.create_all()
+    made = Token.objects.bulk_create([Token(), Token(), Token()])
+    assert len({t.pk for t in made}) == 3 and all(t.pk for t in made)
+    one = Token.objects.create()
+    one.save()
+    assert Token.objects.count() == 4

@@ -203,6 +203,11 @@ def bulk_insert(model: type[Model], objects: list[Any], batch_size: int | None) 
         if not group:
             continue
         fields = [f for f in opts.concrete_fields if include_pk or not f.primary_key]
+        if not fields:
+            # Nothing but an automatic key: each row is an INSERT of its defaults.
+            for instance in group:
+                yield from save_operation(instance, validate=False, update_fields=None)
+            continue
         writers = _writers(fields, database.vendor)
         size = max(1, min(batch_size or len(group), MAX_PLACEHOLDERS // len(fields)))
         for start in range(0, len(group), size):

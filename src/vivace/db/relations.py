@@ -245,6 +245,16 @@ class ReverseDescriptor:
             return cache[self.relation.accessor_name]
         return RelatedManager(self.relation, instance)
 
+    def __set__(self, instance: Model, value: Any) -> None:
+        name = self.relation.accessor_name
+        if self.relation.one_to_one:
+            raise TypeError(
+                f"set {name} from its own side: {self.relation.model.__name__}.{self.relation.field.name}"
+            )
+        raise TypeError(
+            f"{type(instance).__name__}.{name} is a related manager: use {name}.add() or {name}.create()"
+        )
+
 
 class _CachedQuerySet(QuerySet[Any]):
     """Rows already loaded by prefetch_related; refining it queries the database again."""
@@ -429,7 +439,10 @@ class ManyToManyDescriptor:
         return ManyRelatedManager(self.field, instance, self.reverse)
 
     def __set__(self, instance: Model, value: Any) -> None:
-        raise TypeError(f"assign many-to-many values with .{self.field.name}.set([...]), not =")
+        field = self.field
+        reverse_name = field.related_name or f"{field.model._meta.model_name}_set"  # type: ignore[union-attr]
+        name = reverse_name if self.reverse else field.name
+        raise TypeError(f"assign many-to-many values with .{name}.set([...]), not =")
 
 
 class ManyRelatedManager(Manager[Any]):
@@ -458,38 +471,86 @@ class ManyRelatedManager(Manager[Any]):
         return query
 
     def _pks(self, objects: Iterable[Any]) -> list[Any]:
-        return [o.pk if hasattr(o, "_meta") else o for o in objects]
+        model: Any = self.model
+        pks = []
+        for obj in objects:
+            if hasattr(obj, "_meta"):
+                if not isinstance(obj, model):
+                    raise TypeError(
+                        f"{self.accessor} takes {model.__name__} objects, not {type(obj).__name__}"
+                    )
+                if obj.pk is None:
+                    raise ValueError(f"this {model.__name__} must be saved before it is linked")
+                pks.append(obj.pk)
+            else:
+                pks.append(model._meta.pk.to_python(obj))
+        return list(dict.fromkeys(pks))
 
-    def _add(self, objects: Iterable[Any]) -> Operation[None]:
-        wanted = self._pks(objects)
+    def _linked(self, pks: list[Any] | None) -> Operation[list[Any]]:
+        """The primary keys of the linked rows (among ``pks``, when given)."""
+        query = self.field.through.objects.filter(**{self._own.name: self.instance.pk})
+        query = query.values_list(self._other.attname, flat=True)
+        if pks is None:
+            found = yield from query._fetch()
+            return found
+        return (yield from _fetch_in(query, self._other.name, pks))
+
+    def _add_pks(self, wanted: list[Any]) -> Operation[None]:
         if not wanted:
             return
+        existing = set((yield from self._linked(wanted)))
         through = self.field.through
-        existing = (
-            yield from through.objects.filter(
-                **{self._own.name: self.instance.pk, f"{self._other.name}__in": wanted}
-            )
-            .values_list(self._other.attname, flat=True)
-            ._fetch()
-        )
-        fresh = [pk for pk in dict.fromkeys(wanted) if pk not in set(existing)]
-        rows = [through(**{self._own.attname: self.instance.pk, self._other.attname: pk}) for pk in fresh]
+        rows = [
+            through(**{self._own.attname: self.instance.pk, self._other.attname: pk})
+            for pk in wanted
+            if pk not in existing
+        ]
         if rows:
             from .persistence import bulk_insert
 
             yield from bulk_insert(through, rows, None)
 
-    def _remove(self, objects: Iterable[Any] | None) -> Operation[None]:
+    def _add(self, objects: Iterable[Any]) -> Operation[None]:
+        yield from self._add_pks(self._pks(objects))
+
+    def _remove_pks(self, pks: list[Any] | None) -> Operation[None]:
         from .persistence import delete_where
 
         query = self.field.through.objects.filter(**{self._own.name: self.instance.pk})
-        if objects is not None:
-            query = query.filter(**{f"{self._other.name}__in": self._pks(objects)})
-        yield from delete_where(query)
+        if pks is None:
+            yield from delete_where(query)
+            return
+        for start in range(0, len(pks), MAX_IN_VALUES):
+            yield from delete_where(
+                query.filter(**{f"{self._other.name}__in": pks[start : start + MAX_IN_VALUES]})
+            )
+
+    def _remove(self, objects: Iterable[Any] | None) -> Operation[None]:
+        yield from self._remove_pks(None if objects is None else self._pks(objects))
 
     def _set(self, objects: Iterable[Any]) -> Operation[None]:
-        yield from self._remove(None)
-        yield from self._add(objects)
+        """Link exactly ``objects``: unlink the others, link the new ones, keep the rest."""
+        wanted = self._pks(objects)
+        existing = yield from self._linked(None)
+        keep = set(wanted)
+        yield from self._remove_pks([pk for pk in existing if pk not in keep])
+        linked = set(existing)
+        yield from self._add_pks([pk for pk in wanted if pk not in linked])
+
+    def _create(self, values: dict[str, Any]) -> Operation[Any]:
+        from .persistence import save_operation
+
+        instance = self.model(**values)  # type: ignore[misc]
+        yield from save_operation(instance, validate=True, update_fields=None)
+        yield from self._add_pks([instance.pk])
+        return instance
+
+    def create(self, **values: Any) -> Any:
+        """A new related object, saved and linked."""
+        return self._run_op(self._create(values))
+
+    async def acreate(self, **values: Any) -> Any:
+        return await self._arun_op(self._create(values))
 
     def _run_op(self, operation: Operation[Any]) -> Any:
         self.instance._state.cache.pop(self.accessor, None)
