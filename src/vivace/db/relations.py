@@ -491,7 +491,7 @@ class ManyRelatedManager(Manager[Any]):
         query = self.field.through.objects.filter(**{self._own.name: self.instance.pk})
         query = query.values_list(self._other.attname, flat=True)
         if pks is None:
-            found = yield from query._fetch()
+            found: list[Any] = yield from query._fetch()
             return found
         return (yield from _fetch_in(query, self._other.name, pks))
 
