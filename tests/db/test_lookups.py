@@ -299,3 +299,11 @@ def test_unknown_lookups(db: DB, blog: Blog) -> None:
         blog.Post.objects.filter(title__icontains__exact="x")
     with pytest.raises(FieldError, match=r"F\(\) expression"):
         blog.Post.objects.filter(title__contains=F("slug"))
+
+
+def test_in_values_are_taken_when_the_filter_is_made(db: DB, blog: Blog, s: dict[str, Any]) -> None:
+    wanted = [0, 10]
+    query = blog.Post.objects.filter(views__in=wanted)
+    wanted.append(20)
+    assert sorted(p.views for p in query) == [0, 10]
+    assert blog.Post.objects.filter(views__in=wanted).count() == 3

@@ -22,8 +22,9 @@ class Q:
                 raise TypeError(f"Q() takes Q objects and keyword conditions, not {arg!r}")
         items = sorted(conditions.items())
         for index, (key, value) in enumerate(items):
-            # A generator or set given to "in" is read more than once: keep its items.
-            if key.endswith("__in") and not isinstance(value, (list, tuple, str, bytes, F)):
+            # The items of "in" are read when the query is built and again when it first runs:
+            # keep them as they are now (a generator is read once; a list may change meanwhile).
+            if key.endswith("__in") and not isinstance(value, (tuple, str, bytes, F)):
                 with contextlib.suppress(TypeError):
                     items[index] = (key, tuple(value))
         self.children: list[Q | tuple[str, Any]] = [*args, *items]
