@@ -79,7 +79,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Plan, list[Entry], list[str]
         "--duration", type=int, help="seconds of load per case and round (default 10; smoke 1)"
     )
     parser.add_argument("--warmup", type=int, help="seconds of warm-up per case (default 5; smoke 0)")
-    parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
+    parser.add_argument("--connections", type=int, help="wrk connections (default 64; smoke 16)")
     parser.add_argument(
         "--workers",
         type=int,
@@ -110,7 +110,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Plan, list[Entry], list[str]
         rounds=args.rounds or (1 if args.smoke else 3),
         duration=args.duration or (1 if args.smoke else 10),
         warmup=args.warmup if args.warmup is not None else (0 if args.smoke else 5),
-        connections=args.connections,
+        connections=args.connections or (16 if args.smoke else 64),
         server_cores="0" if pinned else None,
         load_cores=("1" if two_cores else "0") if pinned else None,
         load_threads=1 if pinned else max(1, (os.cpu_count() or 1)),
@@ -225,8 +225,11 @@ def load(plan: Plan, script: Path, server: Server, case: Case, result: Result, s
     return sample
 
 
+_CLOCK = stopwatch()
+
+
 def say(message: str) -> None:
-    print(message, flush=True)
+    print(f"{_CLOCK():6.1f} s  {message}", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,8 +17,8 @@ from databases import free_port
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
-QUIET_WINDOW = 0.3
-QUIET_TICKS = 2  # CPU clock ticks (10 ms each, usually) allowed in a quiet window
+QUIET_WINDOW = 0.2
+QUIET_TICKS = 1  # CPU clock ticks (10 ms each, usually) allowed in a quiet window
 QUIET_TIMEOUT = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
