@@ -4,9 +4,11 @@ The PostgreSQL server is a throwaway cluster that the session starts in a temp
 folder (Debian's binaries), or the server named by ``VIVACE_TEST_POSTGRES_URL``.
 A missing server is a failure, never a skip. Each test gets a clean database:
 a SQLite file in its ``tmp_path``, or on PostgreSQL a role of its own whose
-schema (PostgreSQL's default ``"$user"`` search path) starts empty, which is
-much faster than a ``CREATE DATABASE`` per test. Each test also gets its own
-``Registry()``, so models never leak from one test to the next.
+schema (its only search path) starts empty, which is much faster than a
+``CREATE DATABASE`` per test; a schema whose tables were created is emptied
+and reused by a later test that declares the same tables (see ``Recycler``).
+Each test also gets its own ``Registry()``, so models never leak from one test
+to the next.
 
 ``db`` is what tests use::
 
@@ -184,7 +186,7 @@ def postgres_server() -> Iterator[PostgresServer]:
 # Creating tables is most of a test's cost on PostgreSQL (and much of it on SQLite), and
 # many tests declare the same models. So a database whose tables a test created is kept
 # for the next test that declares the same tables: on PostgreSQL the schema is emptied
-# (TRUNCATE ... RESTART IDENTITY, so ids start at 1 again), on SQLite a copy of the file
+# (every row deleted, the id sequences restarted at 1), on SQLite a copy of the file
 # taken right after create_all() is the next test's starting file. create_all() still
 # runs in every test, and still creates every table the first time a schema is seen.
 
