@@ -28,6 +28,8 @@ PG_USER = "benchmarkdbuser"
 PG_PASSWORD = "benchmarkdbpass"
 PG_DATABASE = "hello_world"
 PG_CORE = 0
+CLUSTER_PREFIX = "vivace-tfb-pg-"
+RUNNER_PID = "runner.pid"
 
 SCHEMA = (
     "CREATE TABLE world (id integer NOT NULL PRIMARY KEY, randomnumber integer NOT NULL DEFAULT 0)",
@@ -110,7 +112,9 @@ class PostgresCluster:
     @classmethod
     def create(cls, cores: str = str(PG_CORE)) -> PostgresCluster:
         bin_dir = find_postgres_bin()
-        folder = Path(tempfile.mkdtemp(prefix="vivace-tfb-pg-"))
+        sweep_abandoned(bin_dir)
+        folder = Path(tempfile.mkdtemp(prefix=CLUSTER_PREFIX))
+        (folder / RUNNER_PID).write_text(str(os.getpid()))
         cluster = cls(folder, free_port(), bin_dir)
         try:
             cluster._init_and_start(cores)
@@ -221,6 +225,33 @@ class PostgresCluster:
                     ]
                 )
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def sweep_abandoned(bin_dir: Path) -> None:
+    """Stop and remove clusters of earlier runs whose runner is gone (killed before it cleaned up)."""
+    for folder in Path(tempfile.gettempdir()).glob(CLUSTER_PREFIX + "*"):
+        try:
+            runner = int((folder / RUNNER_PID).read_text())
+        except (OSError, ValueError):
+            continue  # not ours to judge: no record of the run that made it
+        if _alive(runner):
+            continue
+        data = folder / "data"
+        if (data / "postmaster.pid").exists():
+            owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+            with contextlib.suppress(RuntimeError, subprocess.SubprocessError, OSError):
+                _run([*owner, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def find_postgres_bin() -> Path:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -232,7 +233,14 @@ def say(message: str) -> None:
     print(f"{_CLOCK():6.1f} s  {message}", flush=True)
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # A terminated run still stops its servers and removes its PostgreSQL cluster.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
     plan, entry_list, tests, dbs, output = parse_args(argv)
     entries = tuple(entry_list)
     wrk_path()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import http.client
 import os
 import signal
@@ -88,6 +89,7 @@ def start(entry: Entry, database_url: str, logs: Path, cores: str | None) -> Ser
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     server = Server(entry, port, process, log)
     try:
@@ -157,3 +159,9 @@ def wait_until_quiet(servers: list[Server], extra_pids: Callable[[], set[int]]) 
 def _belongs(groups: set[int], pids: set[int]) -> Callable[[int, int, int], bool]:
     """A process of one of the servers' groups, or one of ``pids`` or their children."""
     return lambda pid, ppid, pgrp: pgrp in groups or pid in pids or ppid in pids
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: receive SIGTERM when the runner dies, even by SIGKILL (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
