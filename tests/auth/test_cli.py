@@ -14,7 +14,15 @@ from .conftest import CHEAP, SECRET
 
 APP = """
 from vivace import App
+from vivace.auth import login_required
+
 app = App(__name__)
+
+
+@app.get("/")
+@login_required
+def index(request):
+    return "members only"
 """
 
 HARDENED = {

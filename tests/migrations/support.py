@@ -150,12 +150,13 @@ def default_models_elsewhere() -> Iterator[None]:
     An app takes the default registry's models (auth's, once any test has
     imported ``vivace.auth``) when no other app has them yet. The apps here
     use their own ``Registry``; for the test, the default one is bound to an
-    unused database, as if another app had it.
+    unused database marked as serving, as if another running app had it.
     """
     if not default_registry.models or default_registry.database is not None:
         yield
         return
     elsewhere = Database("sqlite://")
+    elsewhere.serving = True
     default_registry.database = elsewhere
     try:
         yield

@@ -153,7 +153,9 @@ class Auth:
             raise ConfigError(f"setting auth_prefix = {prefix!r} must start and end with '/' (or be '')")
         self.mailer = mailer_for(settings.mail_url, settings.mail_from)
         # The data layer starts before auth, so the session and user tables are bound when auth starts.
-        app.db  # noqa: B018
+        from ..db import default_registry
+
+        app.db.include(default_registry)
         self.user_loader_function: Callable[[str], Any] | None = None
         self.prepared = False
         self._store: SessionStore | None = None
@@ -167,10 +169,18 @@ class Auth:
     # Life cycle ---------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Mount the pages and guard every HTTP route; called once, before the stack is built."""
-        if self.prepared:
-            return
+        """Mount the pages (once) and guard every HTTP route not yet guarded; run before the stack is built."""
         app = self.app
+        if not self.prepared:
+            self._mount(app)
+            self.prepared = True
+        for route in app.router.routes:
+            if route.options.get("auth_guarded") or "WEBSOCKET" in route.methods or _is_static(route):
+                continue
+            route.handler = self._guard(route.handler, Policy.of(route))
+            route.options["auth_guarded"] = True
+
+    def _mount(self, app: App) -> None:
         if self.settings.auth_prefix:
             from .views import pages
 
@@ -185,11 +195,6 @@ class Auth:
                 if str(folder) not in searchpath:
                     searchpath.append(str(folder))
         templates.context_processors.append(_template_globals)
-        for route in app.router.routes:
-            if "WEBSOCKET" in route.methods or _is_static(route):
-                continue
-            route.handler = self._guard(route.handler, Policy.of(route))
-        self.prepared = True
 
     async def startup(self, app: App) -> None:
         self.store  # noqa: B018 - fails at start-up, not at the first request, when misconfigured

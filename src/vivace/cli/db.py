@@ -191,7 +191,7 @@ def dumpdata_command(target: str | None, labels: tuple[str, ...], output: Path |
 
     with _app_database(target) as found:
         layer = found.app.db
-        layer.bind_default()
+        layer.bind_all()
         data = encode(dump(layer.registries, labels), indent=indent)
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
@@ -215,7 +215,7 @@ def loaddata_command(target: str | None, files: tuple[Path, ...]) -> None:
 
     with _app_database(target) as found:
         layer = found.app.db
-        layer.bind_default()
+        layer.bind_all()
         fixtures = [(file, decode(file.read_bytes(), source=file.name)) for file in files]
         total = 0
         with atomic(layer.database):

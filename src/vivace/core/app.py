@@ -79,7 +79,9 @@ class App(Module):
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         # Routes and middleware are fixed once the stack is built (first request or start-up).
         self._stack: ASGIApp | None = None
-        self._running = False
+        self._running = 0
+        self._prepared_routes = -1
+        self._preparing = False
         self._secret_key: str | None = None
         self.hosts = HostPolicy(self.settings.allowed_hosts)
         self._security_headers = _security_headers(self.settings)
@@ -226,21 +228,42 @@ class App(Module):
 
     # Serving -----------------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Let the batteries the app uses add their routes and middleware.
+
+        Runs before the first request or start-up, and again there if routes
+        were added since; commands that need to know which batteries an app
+        uses (``vivace migrate``, ``app.db.create_all()``) call it too.
+        """
+        if self._preparing or self._prepared_routes == len(self.router.routes):
+            return
+        self._preparing = True
+        try:
+            for battery_hook in list(batteries.build_hooks):
+                battery_hook(self)
+        finally:
+            self._preparing = False
+        # Routes added after this run the hooks again when the stack is built.
+        self._prepared_routes = len(self.router.routes)
+
     def _build_stack(self) -> ASGIApp:
-        for battery_hook in list(batteries.build_hooks):
-            battery_hook(self)
+        self.prepare()
         app: ASGIApp = self._dispatch
         for middleware, options in self._middleware:
             app = middleware(app, **options)
         return app
 
     async def startup(self) -> None:
-        """Run the start-up hooks; each start is paired with one ``shutdown()``."""
-        if self._running:
+        """Run the start-up hooks; each start is paired with one ``shutdown()``.
+
+        Starts nest (two test clients on one app): only the first start and
+        the last shutdown run the hooks.
+        """
+        self._running += 1
+        if self._running > 1:
             return
         if self._stack is None:
             self._stack = self._build_stack()
-        self._running = True
         for battery_hook in list(batteries.start_hooks):
             battery_hook(self)
         for extension in list(self.extensions.values()):
@@ -253,7 +276,9 @@ class App(Module):
     async def shutdown(self) -> None:
         if not self._running:
             return
-        self._running = False
+        self._running -= 1
+        if self._running:
+            return
         hooks = [*self.shutdown_hooks, *(h for m in self.modules for h in m.shutdown_hooks)]
         for hook in reversed(hooks):
             await _call_hook(hook)

@@ -2,15 +2,18 @@
 
 The database comes from the ``database_url`` setting, else the
 ``DATABASE_URL`` environment variable, else a SQLite file ``db.sqlite3``
-beside the app. Models of the default registry are bound to the first app
-that starts with them; a test or an app with its own models calls
-``app.db.use(registry)``. Every statement is announced on the app's event
+beside the app. The default registry is bound to an app that declares models
+of it in its own files (or whose batteries include it, as auth does); a test
+or an app with its own ``Registry()`` calls ``app.db.use(registry)``. A
+registry serves one running app at a time and is released at shut-down. Every statement is announced on the app's event
 bus as ``"db.query"`` (sql, duration, rowcount, database).
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core import batteries
@@ -55,18 +58,35 @@ class DataLayer:
         """Nothing more to set up until start-up."""
 
     def use(self, registry: Registry) -> None:
-        """Bind ``registry``'s models to this app's database."""
+        """Bind ``registry``'s models to this app's database now."""
         registry.bind(self.database)
         if registry not in self.registries:
             self.registries.append(registry)
 
-    def bind_default(self) -> None:
-        if default_registry.models and default_registry.database is None:
-            self.use(default_registry)
+    def include(self, registry: Registry) -> None:
+        """Bind ``registry`` to this app's database now if no running app holds it, else at start-up."""
+        if registry not in self.registries:
+            self.registries.append(registry)
+        holder = registry.database
+        if holder is None or not holder.serving:
+            registry.bind(self.database)
+
+    def bind_all(self) -> None:
+        """Bind every registry this app uses; the default one too unless another running app holds it."""
+        if default_registry.models and default_registry not in self.registries:
+            holder = default_registry.database
+            if holder is None or not holder.serving or owns_default_models(self.app):
+                self.include(default_registry)
+        for registry in self.registries:
+            registry.bind(self.database)
 
     def create_all(self) -> None:
-        """Create the tables of every bound registry (for scripts and tests; use migrations in projects)."""
-        self.bind_default()
+        """Create the tables of every bound registry (for scripts and tests; use migrations in projects).
+
+        The app's batteries are prepared first, so the tables of those it uses are included.
+        """
+        self.app.prepare()
+        self.bind_all()
         for registry in self.registries:
             self.database.create_all(registry.metadata)
 
@@ -78,11 +98,11 @@ class DataLayer:
         return atomic(self.database)
 
     async def startup(self, app: App) -> None:
-        self.bind_default()
-        for registry in self.registries:
-            registry.bind(self.database)
+        self.bind_all()
+        self.database.serving = True
 
     async def shutdown(self, app: App) -> None:
+        self.database.serving = False
         await self.database.aclose()
         self.database.close()
         # The models may serve the next app started in this process (tests start many).
@@ -124,10 +144,21 @@ class AtomicRequests:
             await block.__aexit__(type(failed) if failed else None, failed, None)
 
 
+def owns_default_models(app: App) -> bool:
+    """Whether a model of the default registry is declared in the app's own files."""
+    root = app.root.resolve()
+    for model in default_registry:
+        source = getattr(sys.modules.get(model.__module__), "__file__", None)
+        if source and Path(source).resolve().is_relative_to(root):
+            return True
+    return False
+
+
 def _start(app: App) -> None:
-    if default_registry.models and "db" not in app.__dict__:
-        app.db  # noqa: B018 - builds the data layer so the default models get a database
+    if "db" not in app.__dict__ and owns_default_models(app):
+        app.db  # noqa: B018 - builds the data layer so the app's models get a database
 
 
 batteries.provide("db", DataLayer)
-batteries.on_app_start(_start)
+# Before the stack is built, so that atomic_requests can still add its middleware.
+batteries.on_app_build(_start)

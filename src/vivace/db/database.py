@@ -95,6 +95,8 @@ class Database:
         self.statements = StatementCache(self.dialect)
         self.listeners: list[QueryListener] = []
         self._engine: sa.Engine | None = None
+        # True while an app that uses this database is running (between start-up and shut-down).
+        self.serving = False
 
     @property
     def url_for_display(self) -> str:

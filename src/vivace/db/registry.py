@@ -75,7 +75,9 @@ class Registry:
         return iter(list(self.models.values()))
 
     def bind(self, database: Database) -> None:
-        if self.database is not None and self.database is not database:
+        """Serve these models from ``database``; refused while another running app holds them."""
+        holder = self.database
+        if holder is not None and holder is not database and holder.serving:
             raise ConfigError(
                 f"registry {self.name!r} is already bound to database {self.database.url_for_display}; "
                 "an app that needs its own models declares them on its own Registry()"

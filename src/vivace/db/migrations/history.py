@@ -153,8 +153,9 @@ class Migrations:
     @classmethod
     def for_app(cls, app: App, *, version_table: str = VERSION_TABLE) -> Migrations:
         """The history of ``app``: its models, its batteries', and ``migrations/`` beside it."""
+        app.prepare()
         layer = app.db
-        layer.bind_default()
+        layer.bind_all()
         return cls(
             layer.database, layer.registries, Path(app.root) / "migrations", version_table=version_table
         )
