@@ -169,7 +169,7 @@ class Auth:
     # Life cycle ---------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Mount the pages (once) and guard every HTTP route not yet guarded; run before the stack is built."""
+        """Mount the pages (once) and guard each HTTP route not yet guarded, before the stack is built."""
         app = self.app
         if not self.prepared:
             self._mount(app)

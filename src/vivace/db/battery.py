@@ -2,11 +2,12 @@
 
 The database comes from the ``database_url`` setting, else the
 ``DATABASE_URL`` environment variable, else a SQLite file ``db.sqlite3``
-beside the app. The default registry is bound to an app that declares models
-of it in its own files (or whose batteries include it, as auth does); a test
-or an app with its own ``Registry()`` calls ``app.db.use(registry)``. A
-registry serves one running app at a time and is released at shut-down. Every statement is announced on the app's event
-bus as ``"db.query"`` (sql, duration, rowcount, database).
+beside the app. An app uses the default registry's models (its own, and
+those of batteries such as auth) unless another running app holds them: a
+registry serves one running app at a time and is released at shut-down. A
+test or an app with its own ``Registry()`` calls ``app.db.use(registry)``.
+Every statement is announced on the app's event bus as ``"db.query"`` (sql,
+duration, rowcount, database).
 """
 
 from __future__ import annotations
