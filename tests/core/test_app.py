@@ -328,3 +328,20 @@ def test_a_request_before_the_lifespan_does_not_skip_start_up(tmp_path: Path) ->
     with TestClient(app) as client:
         client.get("/")
     assert log == ["start"]
+
+
+def test_https_redirect_keeps_host_path_and_query(tmp_path: Path) -> None:
+    app = make_app(tmp_path, https_redirect=True, allowed_hosts=["example.com"])
+
+    @app.get("/a b")
+    def page(request: Any) -> str:
+        return "secure"
+
+    with TestClient(app, base_url="http://example.com:8080") as client:
+        response = client.get("/a b?x=1")
+        assert response.status_code == 301
+        assert response.headers["location"] == "https://example.com/a%20b?x=1"
+        assert client.post("/a b").status_code == 308
+        assert client.get("/", headers={"host": "evil.example"}).status_code == 400
+    with TestClient(app, base_url="https://example.com") as client:
+        assert client.get("/a b").text == "secure"

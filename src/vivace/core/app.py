@@ -299,7 +299,23 @@ class App(Module):
         if host is None or not self.hosts.allows(host):
             await self._refuse_host(scope, receive, send, host)
             return
+        if self.settings.https_redirect and scope.get("scheme") in ("http", "ws"):
+            await self._to_https(scope, receive, send, host)
+            return
         await self._stack(scope, receive, send)
+
+    async def _to_https(self, scope: Scope, receive: Receive, send: Send, host: bytes) -> None:
+        """Send a plain-HTTP request to the same URL over HTTPS (the host was checked already)."""
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        name = host.decode("ascii").rsplit(":", 1)[0] if not host.startswith(b"[") else host.decode("ascii")
+        path = quote(scope.get("root_path", "") + scope["path"], safe="/-._~!$&'()*+,;=:@")
+        query = scope.get("query_string", b"").decode("latin-1")
+        location = f"https://{name}{path}" + (f"?{query}" if query else "")
+        response = RedirectResponse(location, 301 if scope.get("method") in ("GET", "HEAD") else 308)
+        response.default_headers = self._security_headers
+        await response(scope, receive, send)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

@@ -73,6 +73,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     frame_options: Literal["DENY", "SAMEORIGIN"] = "DENY"
     referrer_policy: ReferrerPolicy = "same-origin"
     hsts_seconds: Count = 0
+    # Answer plain-HTTP requests with a redirect to the same URL over HTTPS.
+    https_redirect: bool = False
     # The data layer (vivace.db): default is a SQLite file db.sqlite3 beside the app.
     database_url: str | None = None
     database_pool_size: Annotated[int, msgspec.Meta(ge=1, description="a whole number, 1 or more")] = 10
