@@ -382,3 +382,33 @@ def test_model_is_not_queryable_through_an_instance(db: DB, blog: Blog) -> None:
 
 def test_model_base_is_abstract() -> None:
     assert issubclass(Registry("x").Model, Model)
+
+
+def test_meta_indexes_and_constraints(db: DB) -> None:
+    from vivace.db import Index, UniqueConstraint
+
+    class Page(db.Model):
+        book = fields.Integer()
+        number = fields.Integer()
+        title = fields.String(max_length=20)
+
+        class Meta:
+            indexes = [Index("book", "-number"), Index("title", name="page_titles")]
+            constraints = [UniqueConstraint("book", "number")]
+
+    db.create_all()
+    inspector = sa.inspect(db.database.engine)
+    names = {index["name"] for index in inspector.get_indexes("test_models_page")}
+    assert {"ix_test_models_page_book_number", "page_titles"} <= names
+    Page.objects.create(book=1, number=1, title="a")
+    with pytest.raises(IntegrityError):
+        Page.objects.create(book=1, number=1, title="b")
+    with pytest.raises(FieldError, match="nope"):
+
+        class Broken(db.Model):
+            class Meta:
+                indexes = [Index("nope")]
+
+    assert "test_models_broken" not in db.registry.metadata.tables
+    with pytest.raises(ConfigError):
+        Index()

@@ -23,7 +23,7 @@ from .exceptions import (
     ValidationError,
 )
 from .expressions import Avg, Count, F, Max, Min, Q, Sum
-from .models import Model
+from .models import Index, Model, UniqueConstraint
 from .query import Manager, QuerySet
 from .registry import Registry, default_registry
 from .relations import CASCADE, PROTECT, RESTRICT, SET_NULL, ForeignKey, ManyToMany, OneToOne, fetch_related
@@ -43,6 +43,7 @@ __all__ = [
     "F",
     "FieldError",
     "ForeignKey",
+    "Index",
     "IntegrityError",
     "Manager",
     "ManyToMany",
@@ -58,6 +59,7 @@ __all__ = [
     "Registry",
     "Sum",
     "SyncInAsyncError",
+    "UniqueConstraint",
     "ValidationError",
     "atomic",
     "default_registry",

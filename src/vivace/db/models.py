@@ -122,6 +122,46 @@ def _words(name: str) -> str:
     return out
 
 
+class Index:
+    """``Meta.indexes = [Index("author", "-created")]``: an index on fields ("-" for descending)."""
+
+    def __init__(self, *fields: str, name: str | None = None, unique: bool = False) -> None:
+        if not fields:
+            raise ConfigError("Index() needs at least one field name")
+        self.fields = fields
+        self.name = name
+        self.unique = unique
+
+    def _columns(self, opts: Options, table: sa.Table) -> tuple[list[Any], list[str]]:
+        columns, names = [], []
+        for spec in self.fields:
+            descending = spec.startswith("-")
+            field = opts.get_field(spec.lstrip("-"))
+            if not field.concrete:
+                raise ConfigError(f"{opts.label}: an index takes columns, and {field.name} is not one")
+            column = table.c[field.column]
+            columns.append(column.desc() if descending else column)
+            names.append(field.column)
+        return columns, names
+
+    def attach(self, opts: Options, table: sa.Table) -> None:
+        columns, names = self._columns(opts, table)
+        prefix = "uq" if self.unique else "ix"
+        sa.Index(self.name or f"{prefix}_{table.name}_{'_'.join(names)}", *columns, unique=self.unique)
+
+
+class UniqueConstraint(Index):
+    """``Meta.constraints = [UniqueConstraint("post", "slug")]``: no two rows share these values."""
+
+    def __init__(self, *fields: str, name: str | None = None) -> None:
+        super().__init__(*fields, name=name, unique=True)
+
+    def attach(self, opts: Options, table: sa.Table) -> None:
+        columns, names = self._columns(opts, table)
+        name = self.name or f"uq_{table.name}_{'_'.join(names)}"
+        table.append_constraint(sa.UniqueConstraint(*columns, name=name))
+
+
 class ModelState:
     """Per-instance bookkeeping: whether the row exists yet, and which database holds it."""
 
@@ -247,13 +287,19 @@ def _check_unique(opts: Options) -> None:
 def _build_table(opts: Options) -> sa.Table:
     columns = [field.sa_column() for field in opts.concrete_fields]
     table = sa.Table(opts.table_name, opts.registry.metadata, *columns)
-    for group in opts.unique_together:
-        names = [opts.get_field(name).column for name in group]
-        table.append_constraint(sa.UniqueConstraint(*names, name=f"uq_{opts.table_name}_{'_'.join(names)}"))
-    for index in opts.indexes:
-        index.attach(opts, table)
-    for constraint in opts.constraints:
-        constraint.attach(opts, table)
+    try:
+        for group in opts.unique_together:
+            names = [opts.get_field(name).column for name in group]
+            name = f"uq_{opts.table_name}_{'_'.join(names)}"
+            table.append_constraint(sa.UniqueConstraint(*names, name=name))
+        for index in opts.indexes:
+            index.attach(opts, table)
+        for constraint in opts.constraints:
+            constraint.attach(opts, table)
+    except BaseException:
+        # A model that failed to declare leaves no table behind for create_all() or migrations.
+        opts.registry.metadata.remove(table)
+        raise
     return table
 
 
