@@ -255,6 +255,13 @@ def test_defaults_and_callables(db: DB) -> None:
     assert two.tags == []
     one.save()
     assert Item.objects.get(pk=one.pk).tags == ["x"]
+    class Settings(db.Model):
+        options = fields.JSON(default={"theme": "dark", "tags": []})
+
+    db.create_all()
+    first, second = Settings(), Settings()
+    first.options["tags"].append("mine")
+    assert second.options == {"theme": "dark", "tags": []}  # a literal default is copied
     explicit = Item.objects.create(number=99, label="set")
     assert Item.objects.get(pk=explicit.pk).number == 99
     assert len(calls) == 2  # computed for each new instance that was given no value

@@ -9,6 +9,7 @@ gives back, or ``None`` when the driver already does the right thing.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import decimal
 import enum
@@ -103,9 +104,13 @@ class Field:
         return self.default is not NOT_PROVIDED
 
     def get_default(self) -> Any:
-        if self.default is NOT_PROVIDED:
+        default = self.default
+        if default is NOT_PROVIDED:
             return None
-        return self.default() if callable(self.default) else self.default
+        if callable(default):
+            return default()
+        # A list or dict given as the default is copied, so instances never share one.
+        return copy.deepcopy(default) if isinstance(default, (list, dict, set)) else default
 
     # Column ------------------------------------------------------------------
 
