@@ -285,3 +285,20 @@ def test_atomic_requests(db: DB, tmp_path: Any) -> None:
         assert client.post("/tags/error-status").status_code == 500
         assert sorted(blog.Tag.objects.values_list("name", flat=True)) == ["good"]
     app.db.database.close()
+
+
+def test_async_get_or_create_inside_a_transaction(db: DB, blog: Blog) -> None:
+    Tag = blog.Tag
+
+    async def main() -> list[str]:
+        async with atomic(db.app):
+            await Tag.objects.acreate(name="python")
+            with pytest.raises(IntegrityError):
+                await Tag.objects.aget_or_create(name="python ", defaults={"name": "python"})
+            _, created = await Tag.objects.aget_or_create(name="sql")
+            assert created
+            _, created = await Tag.objects.aupdate_or_create(name="sql", defaults={"name": "sql2"})
+            assert not created
+        return sorted(await Tag.objects.values_list("name", flat=True))
+
+    assert db.run(main()) == ["python", "sql2"]
