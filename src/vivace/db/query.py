@@ -703,6 +703,21 @@ _MANAGER_METHODS = frozenset(
 )
 
 
+def _proxy(name: str) -> Any:
+    def method(self: Manager[Any], *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.get_queryset(), name)(*args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = getattr(QuerySet, name).__doc__
+    return method
+
+
+# Model.objects.get(...) and the other QuerySet methods as real methods: no __getattr__ per call.
+for _name in sorted(_MANAGER_METHODS):
+    if _name not in Manager.__dict__:
+        setattr(Manager, _name, _proxy(_name))
+
+
 class RawQuery(Generic[M]):
     """Rows of your own SQL as instances; columns matched to fields by name."""
 
