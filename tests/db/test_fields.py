@@ -255,6 +255,7 @@ def test_defaults_and_callables(db: DB) -> None:
     assert two.tags == []
     one.save()
     assert Item.objects.get(pk=one.pk).tags == ["x"]
+
     class Settings(db.Model):
         options = fields.JSON(default={"theme": "dark", "tags": []})
 
