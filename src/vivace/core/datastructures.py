@@ -76,8 +76,11 @@ class Headers(Mapping[str, str]):
     def __init__(
         self, raw: list[tuple[bytes, bytes]] | Mapping[str, str] | None = None
     ) -> None:
-        if raw is None:
-            self._raw: list[tuple[bytes, bytes]] = []
+        if type(raw) is list:
+            # The ASGI list itself: the common case, checked first because it is on every request.
+            self._raw: list[tuple[bytes, bytes]] = raw
+        elif raw is None:
+            self._raw = []
         elif isinstance(raw, Mapping):
             self._raw = [
                 (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in raw.items()
