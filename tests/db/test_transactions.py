@@ -304,17 +304,6 @@ def test_async_get_or_create_inside_a_transaction(db: DB, blog: Blog) -> None:
     assert db.run(main()) == ["python", "sql2"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "transactions.py: an atomic object keeps its open transactions in one list (self._frames) "
-        "shared by every task or thread that enters it, so when two overlapping tasks use the same "
-        "object the first to leave pops the other's frame: it commits or rolls back the other task's "
-        "connection and resets a ContextVar token made in another Context (ValueError, and the "
-        "connection is not released). Here b fails and a succeeds, yet b's row is committed and a's "
-        "rolled back. The frames belong in a ContextVar (per task/thread)."
-    ),
-)
 def test_one_atomic_object_shared_by_concurrent_tasks(postgres_server: Any, tmp_path: Any) -> None:
     """A module-level ``tx = atomic(app)`` used by two requests at once keeps their transactions apart.
 

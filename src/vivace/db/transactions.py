@@ -8,6 +8,7 @@ the same thread or task, run on its connection.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import itertools
@@ -21,6 +22,12 @@ from .database import Database, current_connections
 F = TypeVar("F", bound=Callable[..., Any])
 
 _savepoint_ids = itertools.count(1)
+
+# (database, connection, context token of the outermost block, savepoint name of an inner block)
+Frame = tuple[Database, Any, Any, "str | None"]
+_open_blocks: contextvars.ContextVar[tuple[tuple[Any, Frame], ...]] = contextvars.ContextVar(
+    "vivace_atomic_blocks", default=()
+)
 
 
 def _database_of(using: Any) -> Database:
@@ -51,7 +58,21 @@ class atomic:
         else:
             self.func = None
             self.using = using
-        self._frames: list[tuple[Database, Any, Any, str | None]] = []
+
+    # Open blocks live in a context variable, so one atomic object (a module-level
+    # ``tx = atomic(app)``) can be open in several tasks or threads at once.
+
+    def _push(self, frame: Frame) -> None:
+        _open_blocks.set((*_open_blocks.get(), (self, frame)))
+
+    def _pop(self) -> Frame:
+        blocks = _open_blocks.get()
+        for index in range(len(blocks) - 1, -1, -1):
+            owner, frame = blocks[index]
+            if owner is self:
+                _open_blocks.set(blocks[:index] + blocks[index + 1 :])
+                return frame
+        raise RuntimeError("atomic block exited that was not entered in this task or thread")
 
     # Decorator ------------------------------------------------------------------------
 
@@ -77,17 +98,17 @@ class atomic:
                 backend.release(connection)
                 raise
             token = current_connections.set({**connections, id(database): connection})
-            self._frames.append((database, connection, token, None))
+            self._push((database, connection, token, None))
         else:
             name = f"vivace_sp{next(_savepoint_ids)}"
             database.execute(f"SAVEPOINT {name}")
-            self._frames.append((database, connection, None, name))
+            self._push((database, connection, None, name))
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        database, connection, token, savepoint = self._frames.pop()
+        database, connection, token, savepoint = self._pop()
         backend = database.backend
         if savepoint is not None:
             if kind is not None:
@@ -119,17 +140,17 @@ class atomic:
                 await backend.arelease(connection)
                 raise
             token = current_connections.set({**connections, id(database): connection})
-            self._frames.append((database, connection, token, None))
+            self._push((database, connection, token, None))
         else:
             name = f"vivace_sp{next(_savepoint_ids)}"
             await database.aexecute(f"SAVEPOINT {name}")
-            self._frames.append((database, connection, None, name))
+            self._push((database, connection, None, name))
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        database, connection, token, savepoint = self._frames.pop()
+        database, connection, token, savepoint = self._pop()
         backend = database.backend
         if savepoint is not None:
             if kind is not None:
