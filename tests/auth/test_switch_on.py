@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,18 @@ def test_bad_settings_are_config_errors_naming_the_fix(
     app = make_app(**settings)
     with pytest.raises(ConfigError, match=message):
         app.auth  # noqa: B018
+
+
+def test_a_missing_secret_key_fails_at_start_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VIVACE_SECRET_KEY", raising=False)
+    app = App("nokey", root=tmp_path)
+
+    @app.get("/")
+    @login_required
+    def index(request: Request) -> str:
+        return "hi"
+
+    client = TestClient(app)
+    with pytest.raises(RuntimeError, match="VIVACE_SECRET_KEY"):
+        client.__enter__()
+    client.close()

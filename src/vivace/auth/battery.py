@@ -198,6 +198,7 @@ class Auth:
 
     async def startup(self, app: App) -> None:
         self.store  # noqa: B018 - fails at start-up, not at the first request, when misconfigured
+        app.secret_key  # noqa: B018 - sessions and tokens sign with it: a missing key fails here
         if app.debug:
             await asyncio.to_thread(self.create_missing_tables)
         try:
