@@ -264,14 +264,25 @@ class App(Module):
             return
         if self._stack is None:
             self._stack = self._build_stack()
-        for battery_hook in list(batteries.start_hooks):
-            battery_hook(self)
-        for extension in list(self.extensions.values()):
-            start = getattr(extension, "startup", None)
-            if start is not None:
-                await start(self)
-        for hook in [*self.startup_hooks, *(h for m in self.modules for h in m.startup_hooks)]:
-            await _call_hook(hook)
+        started: list[Any] = []
+        try:
+            for battery_hook in list(batteries.start_hooks):
+                battery_hook(self)
+            for extension in list(self.extensions.values()):
+                start = getattr(extension, "startup", None)
+                if start is not None:
+                    await start(self)
+                started.append(extension)
+            for hook in [*self.startup_hooks, *(h for m in self.modules for h in m.startup_hooks)]:
+                await _call_hook(hook)
+        except BaseException:
+            # A failed start leaves nothing running: what started is stopped again.
+            self._running = 0
+            for extension in reversed(started):
+                stop = getattr(extension, "shutdown", None)
+                if stop is not None:
+                    await stop(self)
+            raise
 
     async def shutdown(self) -> None:
         if not self._running:
