@@ -47,6 +47,7 @@ SEED = 11
 # Areas by the path of the code (first match wins); C functions go by their name.
 AREAS: tuple[tuple[str, str], ...] = (
     ("vivace/db/query.py", "vivace query.py (QuerySet, Manager)"),
+    ("vivace/db/select.py", "vivace select.py (SELECT, rows to objects)"),
     ("vivace/db/compiler.py", "vivace compiler.py (shapes, resolve)"),
     ("vivace/db/compiled.py", "vivace compiled.py (cache, bind)"),
     ("vivace/db/runner.py", "vivace runner.py"),
