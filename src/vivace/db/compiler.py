@@ -59,6 +59,9 @@ class AnnotationRef:
     field: Any  # the aggregated field, or None for Count
 
 
+PATH_CACHE_SIZE = 2000
+
+
 def resolve(model: type[Model], path: str, *, allow_lookup: bool = True) -> Resolved:
     """Walk ``path`` through the model's fields and relations to a field and a lookup.
 
@@ -69,7 +72,11 @@ def resolve(model: type[Model], path: str, *, allow_lookup: bool = True) -> Reso
     key = (path, allow_lookup)
     found = cache.get(key)
     if found is None:
-        found = cache[key] = _resolve(model, path, allow_lookup)
+        found = _resolve(model, path, allow_lookup)
+        # Paths can come from users (?order=author__posts__author__...): keep the cache bounded.
+        if len(cache) >= PATH_CACHE_SIZE:
+            cache.clear()
+        cache[key] = found
     return found
 
 

@@ -46,6 +46,7 @@ class Options:
         self.verbose_name_plural: str = getattr(meta, "verbose_name_plural", None) or self.verbose_name + "s"
         self.database: str = getattr(meta, "database", "default")
         self.fields: list[Field] = []
+        self._concrete_fields: list[Field] | None = None
         self.pk: Field | None = None
         self.table: sa.Table | None = None
         # Filled by relations: reverse accessors, many-to-many fields.
@@ -56,6 +57,7 @@ class Options:
 
     def add_field(self, field: Field) -> None:
         self.fields.append(field)
+        self._concrete_fields = None
         if field.primary_key:
             if self.pk is not None:
                 raise ConfigError(f"{self.label} has two primary keys: {self.pk.name} and {field.name}")
@@ -63,7 +65,11 @@ class Options:
 
     @property
     def concrete_fields(self) -> list[Field]:
-        return [f for f in self.fields if f.concrete]
+        # Read for every instance made, validated or saved: computed once (add_field resets it).
+        concrete = self._concrete_fields
+        if concrete is None:
+            concrete = self._concrete_fields = [f for f in self.fields if f.concrete]
+        return concrete
 
     def get_field(self, name: str, *, context: str | None = None) -> Field:
         """The field called ``name`` (or its column attribute, ``author_id``).
@@ -335,8 +341,8 @@ class Model(metaclass=ModelBase):
     def from_row(cls, attnames: Iterable[str], values: Iterable[Any], db: str | None = None) -> Any:
         """An instance straight from a database row, without validation or defaults."""
         instance = cls.__new__(cls)
-        instance.__dict__.update(zip(attnames, values, strict=False))
-        instance._state = ModelState(adding=False, db=db)
+        instance.__dict__ = dict(zip(attnames, values, strict=False))
+        instance._state = ModelState(False, db)
         return instance
 
     @property

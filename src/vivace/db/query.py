@@ -12,6 +12,7 @@ is built in ``select.py``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Generator, Hashable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -32,11 +33,13 @@ from .exceptions import FieldError, IntegrityError, ValidationError
 from .expressions import Aggregate, F, Q
 from .runner import Operation, Statement, run_async, run_sync
 from .select import (
+    PkPlan,
     aggregate_reader,
     aggregate_statement,
     check_aggregates,
     field_reader,
     forward_path,
+    pk_plan,
     rows_to_results,
     select_statement,
 )
@@ -48,6 +51,8 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Model")
 
 MAX_GET_RESULTS = 21
+# Values that get(pk=...) binds directly; others (None, instances, expressions) take the general path.
+PK_VALUE_TYPES = frozenset({int, str, uuid.UUID})
 
 
 class QuerySet(Generic[M]):
@@ -675,6 +680,48 @@ class Manager(Generic[M]):
         assert self.model is not None
         return QuerySet(self.model)
 
+    # get(pk=value) skips the QuerySet: one cached statement, one row, one instance. ----------
+
+    def get(self, *args: Q, **conditions: Any) -> M:
+        found = self._by_pk(args, conditions)
+        if found is None:
+            return self.get_queryset().get(*args, **conditions)
+        database, plan, params = found
+        rows = database.execute(plan.sql, params).rows
+        if not rows:
+            raise self._does_not_exist(conditions)
+        return plan.instance(rows[0], database.name)  # type: ignore[no-any-return]
+
+    async def aget(self, *args: Q, **conditions: Any) -> M:
+        found = self._by_pk(args, conditions)
+        if found is None:
+            return await self.get_queryset().aget(*args, **conditions)
+        database, plan, params = found
+        rows = (await database.aexecute(plan.sql, params)).rows
+        if not rows:
+            raise self._does_not_exist(conditions)
+        return plan.instance(rows[0], database.name)  # type: ignore[no-any-return]
+
+    def _by_pk(self, args: tuple[Q, ...], conditions: dict[str, Any]) -> tuple[Database, PkPlan, Any] | None:
+        """The database, plan and parameters of ``get(pk=value)``, on a manager that filters nothing."""
+        if args or len(conditions) != 1 or type(self).get_queryset is not Manager.get_queryset:
+            return None
+        ((name, value),) = conditions.items()
+        if type(value) not in PK_VALUE_TYPES:
+            return None  # None, model instances, F(), booleans...: the general path handles them
+        model = self.model
+        assert model is not None
+        database = model._meta.registry.require_database()
+        plan = pk_plan(model, database)
+        if name not in plan.names:
+            return None
+        return database, plan, plan.params(value)
+
+    def _does_not_exist(self, conditions: dict[str, Any]) -> Exception:
+        model = self.model
+        assert model is not None
+        return model.DoesNotExist(f"{model.__name__} matching {_describe((), conditions)} does not exist")
+
     def raw(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> RawQuery[M]:
         """Run your own SQL (values always bound as ``params``) and get instances back."""
         assert self.model is not None
@@ -728,7 +775,7 @@ class RawQuery(Generic[M]):
 
     def _fetch(self) -> Operation[list[M]]:
         database = self.model._meta.registry.require_database()
-        result = yield Statement(self.sql, self.params)
+        result = yield Statement(self.sql, self.params, raw=True)
         by_column = {f.column: f for f in self.model._meta.concrete_fields}
         by_column.update({f.attname: f for f in self.model._meta.concrete_fields})
         names = result.columns or []

@@ -728,5 +728,15 @@ async def fetch_related(instance: Model, *names: str) -> None:
     database = type(instance)._meta.registry.require_database()
     done: set[str] = set()
     for name in names:
-        prefetch_target(type(instance), name)
+        target = prefetch_target(type(instance), name)
+        if isinstance(target, ForeignKey) and "__" not in name:
+            # One object's foreign key: the get-by-primary-key path, not a prefetch's IN (...) query.
+            value = instance.__dict__.get(target.attname)
+            related = target.related_model
+            try:
+                found = None if value is None else await related.objects.aget(pk=value)
+            except related.DoesNotExist:
+                found = None
+            instance._state.cache[target.name] = found
+            continue
         await run_async(database, prefetch([instance], name, database, done))

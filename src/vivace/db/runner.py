@@ -24,6 +24,9 @@ class Statement:
     many: bool = False
     # Savepoint statements only run inside a transaction; outside one each statement stands alone.
     savepoint: bool = False
+    # SQL written by hand (Model.objects.raw): the driver's own placeholders, and the result
+    # carries its column names to match them to fields.
+    raw: bool = False
 
 
 Operation = Generator[Statement, Result, T]
@@ -39,7 +42,9 @@ def run_sync(database: Database, operation: Operation[T]) -> T:
                 result = _EMPTY
             else:
                 try:
-                    result = database.execute(statement.sql, statement.params, many=statement.many)
+                    result = database.execute(
+                        statement.sql, statement.params, many=statement.many, raw=statement.raw
+                    )
                 except Exception as exc:
                     statement = operation.throw(exc)
                     continue
@@ -56,7 +61,9 @@ async def run_async(database: Database, operation: Operation[T]) -> T:
                 result = _EMPTY
             else:
                 try:
-                    result = await database.aexecute(statement.sql, statement.params, many=statement.many)
+                    result = await database.aexecute(
+                        statement.sql, statement.params, many=statement.many, raw=statement.raw
+                    )
                 except Exception as exc:
                     statement = operation.throw(exc)
                     continue

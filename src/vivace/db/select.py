@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from .compiled import param
 from .compiler import Builder, Step, build_where, build_wheres, order_columns, resolve, where_shape
 from .exceptions import FieldError
 from .expressions import Aggregate
@@ -329,6 +331,57 @@ def row_plan(model: type[Model], vendor: str) -> tuple[tuple[str, ...], tuple[tu
         fields = model._meta.concrete_fields
         readers = [(index, field_reader(f, vendor)) for index, f in enumerate(fields)]
         plan = (tuple(f.attname for f in fields), tuple((i, r) for i, r in readers if r is not None))
+        cache[key] = plan
+    return plan
+
+
+@dataclass(frozen=True, slots=True)
+class PkPlan:
+    """``Model.objects.get(pk=value)``: the SQL, compiled once per vendor, and how to read its row."""
+
+    sql: str
+    bind: Any  # Compiled.bind
+    names: frozenset[str]  # the keywords that name the primary key: pk, id, id__exact...
+    field: Any
+    writer: Any
+    model: Any
+    attnames: tuple[str, ...]
+    converters: tuple[tuple[int, Any], ...]
+
+    def instance(self, row: Any, db: str) -> Any:
+        if self.converters:
+            row = list(row)
+            for index, reader in self.converters:
+                value = row[index]
+                if value is not None:
+                    row[index] = reader(value)
+        return self.model.from_row(self.attnames, row, db)
+
+    def params(self, value: Any) -> Any:
+        field = self.field
+        try:
+            value = field.to_python(value)
+        except (ValueError, TypeError) as exc:
+            raise FieldError(f"invalid value {value!r} for {field.name}: {exc}") from None
+        return self.bind([value if self.writer is None else self.writer(value)])
+
+
+def pk_plan(model: type[Model], database: Database) -> PkPlan:
+    cache = model._meta.path_cache
+    key = ("get by pk", database.vendor)
+    plan = cache.get(key)
+    if plan is None:
+        opts = model._meta
+        pk, table = opts.pk, opts.table
+        assert pk is not None and table is not None
+        columns = [table.c[f.column] for f in opts.concrete_fields]
+        compiled = database.statements.get(
+            (model, "get by pk"), lambda: sa.select(*columns).where(table.c[pk.column] == param(0))
+        )
+        attnames, converters = row_plan(model, database.vendor)
+        names = {"pk", "pk__exact", pk.name, f"{pk.name}__exact", pk.attname, f"{pk.attname}__exact"}
+        writer = pk.db_writer(database.vendor)
+        plan = PkPlan(compiled.sql, compiled.bind, frozenset(names), pk, writer, model, attnames, converters)
         cache[key] = plan
     return plan
 

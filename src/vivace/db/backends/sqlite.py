@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
+from ..database import Result
 from ..exceptions import DatabaseError, IntegrityError
 
 if TYPE_CHECKING:
-    from ..database import Database, Result
+    from ..database import Database
 
 
 def _is_locked(exc: sqlite3.OperationalError) -> bool:
@@ -77,13 +78,11 @@ class SQLiteBackend:
     def release(self, connection: sqlite3.Connection) -> None:
         pass
 
-    def run(self, connection: sqlite3.Connection, sql: str, params: Any, many: bool) -> Result:
-        from ..database import Result
-
+    def run(
+        self, connection: sqlite3.Connection, sql: str, params: Any, many: bool, raw: bool = False
+    ) -> Result:
         try:
-            cursor = connection.executemany(sql, params) if many else connection.execute(sql, params)
-            rows = cursor.fetchall() if cursor.description else []
-            return Result(rows, cursor.rowcount if cursor.rowcount >= 0 else len(rows), _names(cursor))
+            return _result(connection, sql, params, many, raw)
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(f"integrity error: {exc}", _constraint(exc)) from None
         except sqlite3.OperationalError as exc:
@@ -93,8 +92,9 @@ class SQLiteBackend:
         except sqlite3.Error as exc:
             raise DatabaseError(f"{exc} (in: {sql[:200]})") from exc
 
-    def run_autocommit(self, sql: str, params: Any, many: bool) -> Result:
-        return self.run(self._thread_connection(), sql, params, many)
+    def run_autocommit(self, sql: str, params: Any, many: bool, raw: bool = False) -> Result:
+        connection = getattr(self._local, "connection", None) or self._thread_connection()
+        return self.run(connection, sql, params, many, raw)
 
     def begin(self, connection: sqlite3.Connection) -> None:
         # IMMEDIATE takes the write lock up front, so a transaction never fails halfway on upgrade.
@@ -107,22 +107,22 @@ class SQLiteBackend:
             self._shared = self._connect(busy=0)
         return self._shared
 
-    async def _run_or_wait(self, connection: sqlite3.Connection, sql: str, params: Any, many: bool) -> Result:
+    async def _run_or_wait(
+        self, connection: sqlite3.Connection, sql: str, params: Any, many: bool, raw: bool = False
+    ) -> Result:
         try:
-            return self._run_fast(connection, sql, params, many)
+            return self._run_fast(connection, sql, params, many, raw)
         except sqlite3.OperationalError as exc:
             if not _is_locked(exc):
                 raise
         # Locked: wait for the lock in a worker thread, never on the loop.
-        return await asyncio.to_thread(self._run_patient, connection, sql, params, many)
+        return await asyncio.to_thread(self._run_patient, connection, sql, params, many, raw)
 
-    def _run_fast(self, connection: sqlite3.Connection, sql: str, params: Any, many: bool) -> Result:
-        from ..database import Result
-
+    def _run_fast(
+        self, connection: sqlite3.Connection, sql: str, params: Any, many: bool, raw: bool = False
+    ) -> Result:
         try:
-            cursor = connection.executemany(sql, params) if many else connection.execute(sql, params)
-            rows = cursor.fetchall() if cursor.description else []
-            return Result(rows, cursor.rowcount if cursor.rowcount >= 0 else len(rows), _names(cursor))
+            return _result(connection, sql, params, many, raw)
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(f"integrity error: {exc}", _constraint(exc)) from None
         except sqlite3.OperationalError as exc:
@@ -132,25 +132,29 @@ class SQLiteBackend:
         except sqlite3.Error as exc:
             raise DatabaseError(f"{exc} (in: {sql[:200]})") from exc
 
-    def _run_patient(self, connection: sqlite3.Connection, sql: str, params: Any, many: bool) -> Result:
+    def _run_patient(
+        self, connection: sqlite3.Connection, sql: str, params: Any, many: bool, raw: bool
+    ) -> Result:
         busy_ms = int(self.database.busy_timeout * 1000)
         connection.execute(f"PRAGMA busy_timeout = {busy_ms}")
         try:
-            return self.run(connection, sql, params, many)
+            return self.run(connection, sql, params, many, raw)
         finally:
             connection.execute("PRAGMA busy_timeout = 0")
 
-    async def arun_autocommit(self, sql: str, params: Any, many: bool) -> Result:
+    async def arun_autocommit(self, sql: str, params: Any, many: bool, raw: bool = False) -> Result:
         try:
-            return self._run_fast(self._loop_connection(), sql, params, many)
+            return self._run_fast(self._loop_connection(), sql, params, many, raw)
         except sqlite3.OperationalError as exc:
             if not _is_locked(exc):
                 raise
         # The shared connection must stay free for the loop: wait on a worker thread's own.
-        return await asyncio.to_thread(self.run_autocommit, sql, params, many)
+        return await asyncio.to_thread(self.run_autocommit, sql, params, many, raw)
 
-    async def arun(self, connection: sqlite3.Connection, sql: str, params: Any, many: bool) -> Result:
-        return await self._run_or_wait(connection, sql, params, many)
+    async def arun(
+        self, connection: sqlite3.Connection, sql: str, params: Any, many: bool, raw: bool = False
+    ) -> Result:
+        return await self._run_or_wait(connection, sql, params, many, raw)
 
     async def aacquire(self) -> sqlite3.Connection:
         if self._loop_wait is None:
@@ -204,6 +208,11 @@ def _constraint(exc: sqlite3.IntegrityError) -> str | None:
     return rest or None if sep else None
 
 
-def _names(cursor: Any) -> list[str] | None:
+def _result(connection: sqlite3.Connection, sql: str, params: Any, many: bool, raw: bool) -> Result:
+    cursor = connection.executemany(sql, params) if many else connection.execute(sql, params)
     description = cursor.description
-    return [column[0] for column in description] if description else None
+    if description is None:
+        return Result([], max(cursor.rowcount, 0))
+    rows = cursor.fetchall()
+    rowcount = cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+    return Result(rows, rowcount, [column[0] for column in description] if raw else None)
