@@ -42,8 +42,9 @@ from ..db import DatabaseError
 from . import csrf
 from .exceptions import NotAuthenticated
 from .mail import mailer_for
-from .models import AnonymousUser, APIToken, Permission, User
+from .models import AnonymousUser, APIToken, User
 from .passwords import PasswordHasher, check_validator_names, validate_password
+from .permissions import sync_permissions
 from .sessions import CookieStore, DatabaseStore, RedisConnections, RedisStore, Session, SessionStore
 from .throttling import DatabaseCounter, RedisCounter, Throttle
 from .tokens import (
@@ -499,34 +500,7 @@ class Auth:
 
     async def sync_permissions(self) -> int:
         """Make the view/add/change/delete permissions of every model that lacks them."""
-        from ..db import default_registry
-
-        wanted: dict[tuple[str, str], str] = {}
-        registries = [default_registry, *getattr(self.app.__dict__.get("db"), "registries", [])]
-        for registry in dict.fromkeys(registries):
-            for model in registry:
-                opts = model._meta
-                if getattr(opts, "auto_created", False) or opts.object_name.endswith("_through"):
-                    continue
-                for action in ("view", "add", "change", "delete"):
-                    wanted[(opts.label_prefix, f"{action}_{opts.model_name}")] = (
-                        f"Can {action} {opts.verbose_name}"
-                    )
-        if default_registry.database is None:
-            return 0
-        existing = {(p.label, p.codename) async for p in Permission.objects.all()}
-        missing = [
-            Permission(label=label, codename=code, name=name)
-            for (label, code), name in wanted.items()
-            if (label, code) not in existing
-        ]
-        if missing:
-            try:
-                await Permission.objects.abulk_create(missing)
-            except DatabaseError:
-                # Another worker made them at the same moment.
-                return 0
-        return len(missing)
+        return await sync_permissions(self.app)
 
     # The guard ------------------------------------------------------------------------------
 

@@ -37,7 +37,6 @@ from .select import (
     aggregate_reader,
     aggregate_statement,
     check_aggregates,
-    field_reader,
     forward_path,
     pk_plan,
     rows_to_results,
@@ -47,6 +46,7 @@ from .select import (
 if TYPE_CHECKING:
     from .database import Database
     from .models import Model
+    from .raw import RawQuery
 
 M = TypeVar("M", bound="Model")
 
@@ -725,6 +725,8 @@ class Manager(Generic[M]):
     def raw(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> RawQuery[M]:
         """Run your own SQL (values always bound as ``params``) and get instances back."""
         assert self.model is not None
+        from .raw import RawQuery
+
         return RawQuery(self.model, sql, params)
 
     def __getattr__(self, name: str) -> Any:
@@ -763,42 +765,3 @@ def _proxy(name: str) -> Any:
 for _name in sorted(_MANAGER_METHODS):
     if _name not in Manager.__dict__:
         setattr(Manager, _name, _proxy(_name))
-
-
-class RawQuery(Generic[M]):
-    """Rows of your own SQL as instances; columns matched to fields by name."""
-
-    def __init__(self, model: type[M], sql: str, params: Sequence[Any] | dict[str, Any]) -> None:
-        self.model = model
-        self.sql = sql
-        self.params = params
-
-    def _fetch(self) -> Operation[list[M]]:
-        database = self.model._meta.registry.require_database()
-        result = yield Statement(self.sql, self.params, raw=True)
-        by_column = {f.column: f for f in self.model._meta.concrete_fields}
-        by_column.update({f.attname: f for f in self.model._meta.concrete_fields})
-        names = result.columns or []
-        unknown = [name for name in names if name not in by_column]
-        if unknown:
-            raise FieldError(
-                f"raw(): column(s) {', '.join(unknown)} are not fields of {self.model.__name__}; "
-                "alias them to field names"
-            )
-        fields = [by_column[name] for name in names]
-        readers = [field_reader(f, database.vendor) for f in fields]
-        attnames = [f.attname for f in fields]
-        return [
-            self.model.from_row(
-                attnames,
-                [v if r is None or v is None else r(v) for v, r in zip(row, readers, strict=True)],
-                database.name,
-            )
-            for row in result.rows
-        ]
-
-    def __iter__(self) -> Iterator[M]:
-        return iter(run_sync(self.model._meta.registry.require_database(), self._fetch()))
-
-    def __await__(self) -> Generator[Any, None, list[M]]:
-        return run_async(self.model._meta.registry.require_database(), self._fetch()).__await__()
