@@ -16,13 +16,6 @@ from spec import TESTS
 
 APPS_DIR = Path(__file__).resolve().parent / "apps"
 DATABASES = ("sqlite", "postgres")
-DATABASE_TESTS = tuple(name for name, test in TESTS.items() if test.uses_database)
-
-# Cases that vivace cannot serve yet, as (framework, test) for every database.
-# They are reported MISSING and the smoke test lets them be; every other case
-# must pass. Remove an entry when vivace implements it: the smoke test fails
-# while a pending case passes, so the list cannot go stale.
-PENDING: frozenset[tuple[str, str]] = frozenset(("vivace", test) for test in DATABASE_TESTS)
 
 
 @dataclass(frozen=True)
@@ -30,7 +23,7 @@ class Entry:
     """One app on one server."""
 
     name: str  # how the results name it
-    framework: str  # the key PENDING uses
+    framework: str  # the framework, whatever its server
     server: str  # "uvicorn", "gunicorn", "granian" or "vivace-run"
     target: str  # module:attribute, imported from APPS_DIR
     role: str  # "vivace", "ceiling" or "peer"
@@ -174,10 +167,6 @@ class Case:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.entry.name, self.test, self.database or "-")
-
-    @property
-    def pending(self) -> bool:
-        return (self.entry.framework, self.test) in PENDING
 
 
 def matrix(entries: tuple[Entry, ...], tests: list[str], databases: list[str]) -> list[Case]:

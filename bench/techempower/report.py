@@ -72,14 +72,10 @@ class Result:
 
     @property
     def acceptable(self) -> bool:
-        """What the smoke test demands: ok, or missing where PENDING says so."""
-        return self.status == ("missing" if self.case.pending else "ok")
+        """What the smoke test demands: every case implemented and passing its checks."""
+        return self.status == "ok"
 
     def verdict(self) -> str:
-        if self.case.pending and self.status == "ok":
-            return "passes while listed in PENDING: remove it from PENDING in cases.py"
-        if self.case.pending and self.status == "missing":
-            return "pending (PENDING in cases.py)"
         if self.status == "missing":
             return "MISSING: " + "; ".join(self.problems)
         if self.status == "failed":
@@ -97,7 +93,6 @@ class Result:
             "test": self.case.test,
             "database": self.case.database,
             "status": self.status,
-            "pending": self.case.pending,
             "acceptable": self.acceptable,
             "problems": self.problems,
             "rps": round(self.rps, 1) if self.rps is not None else None,
@@ -155,7 +150,7 @@ def _cell(result: Result | None) -> str | None:
     if result is None:
         return "MISSING"
     if result.status == "missing":
-        return "MISSING (pending)" if result.case.pending else "MISSING"
+        return "MISSING"
     if result.status == "failed":
         return "FAILED"
     if result.rps is None:
@@ -275,7 +270,7 @@ def markdown(run: dict[str, Any], results: list[Result], entries: tuple[Entry, .
         "",
     ]
     lines += [table + "\n" for table in case_tables(results, entries)]
-    problems = [r for r in results if r.status != "ok" or (r.case.pending and r.status == "ok")]
+    problems = [r for r in results if r.status != "ok"]
     if problems:
         lines += ["## Cases not timed", ""]
         for result in problems:
@@ -285,9 +280,7 @@ def markdown(run: dict[str, Any], results: list[Result], entries: tuple[Entry, .
     return "\n".join(lines)
 
 
-def run_record(
-    *, profile: str, smoke: bool, method: str, databases: dict[str, str], pending: list[list[str]]
-) -> dict[str, Any]:
+def run_record(*, profile: str, smoke: bool, method: str, databases: dict[str, str]) -> dict[str, Any]:
     installed = versions()
     return {
         "profile": profile,
@@ -297,5 +290,4 @@ def run_record(
         "pin_mismatches": pin_mismatches(installed),
         "method": method,
         "databases": databases,
-        "pending": pending,
     }
