@@ -80,6 +80,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     database_pool_size: Annotated[int, msgspec.Meta(ge=1, description="a whole number, 1 or more")] = 10
     database_pool_timeout: Seconds = 10.0
     database_busy_timeout: Seconds = 5.0
+    # PostgreSQL: connections older than this are closed and replaced.
+    database_max_lifetime: Seconds = 3600.0
+    # More databases by name ({"replica": "postgresql://..."}); "default" is database_url's.
+    databases: dict[str, str] = msgspec.field(default_factory=dict)
+    # Which database each model reads and writes: "package.module:Router" (or module.Router).
+    database_router: str | None = None
     atomic_requests: bool = False
     # The api battery (vivace.api): where the OpenAPI document and the docs page are
     # served once the app has a typed route (none or "" leaves one out), and what a
@@ -192,6 +198,10 @@ def _from_env(key: str, raw: str) -> Any:
     annotation = FIELDS[key].type
     if getattr(annotation, "__origin__", None) is list:
         return [item.strip() for item in raw.split(",") if item.strip()]
+    if getattr(annotation, "__origin__", None) is dict:
+        # name=value pairs, comma-separated: VIVACE_DATABASES="replica=postgresql://r/app"
+        pairs = [item.strip().partition("=") for item in raw.split(",") if item.strip()]
+        return {name.strip(): value.strip() if sep else None for name, sep, value in pairs}
     if raw.strip().lower() in ("", "none", "null") and FIELDS[key].default is None:
         return None
     return raw
@@ -226,6 +236,8 @@ def _describe(key: str) -> str:
         return " or ".join(repr(a) for a in annotation.__args__)
     if origin is list:
         return "a list of strings (comma-separated in an environment variable)"
+    if origin is dict:
+        return "a table of names to strings (name=value pairs, comma-separated, in an environment variable)"
     return _WORDS.get(annotation, str(annotation))
 
 

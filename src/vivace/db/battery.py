@@ -47,6 +47,7 @@ class DataLayer:
             pool_size=settings.database_pool_size,
             pool_timeout=settings.database_pool_timeout,
             busy_timeout=settings.database_busy_timeout,
+            max_lifetime=settings.database_max_lifetime,
         )
         # The database calls the bus's live listener list: nothing is timed until someone listens.
         self.database.listeners = app.events.listeners("db.query")

@@ -235,9 +235,14 @@ class Builder:
             current = current.outerjoin(target, target.c[fk.column] == left.c[fk.target_field.column])
         else:
             target = relation.related_model._meta.table.alias(alias)
-            current = current.outerjoin(
-                target, left.c[relation.column] == target.c[relation.target_field.column]
-            )
+            condition = left.c[relation.column] == target.c[relation.target_field.column]
+            # Every row has its match along a chain of non-null foreign keys: an INNER JOIN keeps
+            # them all and lets the planner start from either table. From the first nullable
+            # link on, a LEFT OUTER JOIN keeps the rows without one.
+            if all_required(steps):
+                current = current.join(target, condition)
+            else:
+                current = current.outerjoin(target, condition)
         self.from_clause = current
         self.joins[key] = target
         return target
@@ -419,6 +424,15 @@ def build_where(builder: Builder, node: Q) -> Any:
     else:
         condition = sa.or_(*clauses)
     return sa.not_(condition) if node.negated else condition
+
+
+def all_required(steps: tuple[Step, ...]) -> bool:
+    """Whether each step follows a foreign key (or one-to-one) that cannot be null."""
+    for step in steps:
+        relation = step.relation
+        if step.reverse or getattr(relation, "many_to_many", False) or relation.null:
+            return False
+    return True
 
 
 def multi_valued(step: Step) -> bool:

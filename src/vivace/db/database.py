@@ -64,6 +64,7 @@ class Database:
         pool_size: int = 10,
         pool_timeout: float = 10.0,
         busy_timeout: float = 5.0,
+        max_lifetime: float = 3600.0,
     ) -> None:
         try:
             self.url = sa.engine.make_url(url)
@@ -73,6 +74,8 @@ class Database:
         self.pool_size = pool_size
         self.pool_timeout = pool_timeout
         self.busy_timeout = busy_timeout
+        # PostgreSQL: a connection older than this is closed and replaced when next released or taken.
+        self.max_lifetime = max_lifetime
         backend = self.url.get_backend_name()
         if backend == "sqlite":
             from .backends.sqlite import SQLiteBackend

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 TUPLES_OK = 2
 # libpq's PQTRANS_IDLE: no transaction open on the connection.
 IDLE = 0
+NEVER = float("inf")
 
 
 class PostgresBackend:
@@ -77,6 +79,7 @@ class PostgresBackend:
                 min_size=1,
                 max_size=self.database.pool_size,
                 timeout=self.database.pool_timeout,
+                max_lifetime=self.database.max_lifetime,
                 kwargs=self._kwargs(),
                 open=False,
             )
@@ -134,17 +137,23 @@ class PostgresBackend:
         return isinstance(exc, DatabaseUnavailable) and "pool_timeout" not in str(exc)
 
     def acquire(self) -> Any:
-        try:
-            return self._idle.pop()
-        except IndexError:
-            pass
+        idle = self._idle
+        while idle:
+            try:
+                connection = idle.pop()
+            except IndexError:  # another thread took the last one
+                break
+            if _reusable(connection):
+                return connection
+            # Past max_lifetime, or closed: the pool closes it and opens a replacement.
+            self._sync_pool().putconn(connection)
         try:
             return self._sync_pool().getconn()
         except Exception as exc:
             raise self._translate(exc) from None
 
     def release(self, connection: Any) -> None:
-        if connection.pgconn.transaction_status == IDLE:
+        if connection.pgconn.transaction_status == IDLE and _reusable(connection):
             self._idle.append(connection)
         else:
             self._sync_pool().putconn(connection)
@@ -163,6 +172,7 @@ class PostgresBackend:
                 min_size=1,
                 max_size=self.database.pool_size,
                 timeout=self.database.pool_timeout,
+                max_lifetime=self.database.max_lifetime,
                 kwargs=self._kwargs(),
                 open=False,
             )
@@ -170,9 +180,7 @@ class PostgresBackend:
             await pool.open(wait=False)
         return pool
 
-    async def arun(
-        self, connection: Any, sql: str, params: Any, many: bool, raw: bool = False
-    ) -> Result:
+    async def arun(self, connection: Any, sql: str, params: Any, many: bool, raw: bool = False) -> Result:
         try:
             async with connection.cursor() if raw else self.psycopg.AsyncRawCursor(connection) as cursor:
                 if many:
@@ -215,15 +223,18 @@ class PostgresBackend:
 
     async def aacquire(self) -> Any:
         idle = self._aidle.get(asyncio.get_running_loop())
-        if idle:
-            return idle.pop()
+        while idle:
+            connection = idle.pop()
+            if _reusable(connection):
+                return connection
+            await (await self._async_pool()).putconn(connection)
         try:
             return await (await self._async_pool()).getconn()
         except Exception as exc:
             raise self._translate(exc) from None
 
     async def arelease(self, connection: Any) -> None:
-        if connection.pgconn.transaction_status == IDLE:
+        if connection.pgconn.transaction_status == IDLE and _reusable(connection):
             self._aidle.setdefault(asyncio.get_running_loop(), []).append(connection)
         else:
             await (await self._async_pool()).putconn(connection)
@@ -248,6 +259,15 @@ class PostgresBackend:
                 await pool.putconn(connection)
             await pool.close()
         self.close()
+
+
+def _reusable(connection: Any) -> bool:
+    """Whether an idle connection may serve again: open, and within the pool's max_lifetime.
+
+    psycopg_pool stamps each connection it opens with its expiry (``_expire_at``, jittered so
+    connections do not all expire at once) and checks it only when a connection is returned.
+    """
+    return not connection.closed and getattr(connection, "_expire_at", NEVER) > monotonic()
 
 
 def _names(cursor: Any) -> list[str] | None:
