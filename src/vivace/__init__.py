@@ -24,6 +24,7 @@ from .core.responses import (
 )
 from .core.routing import Converter, include, path
 from .core.websockets import WebSocket, WebSocketDisconnect
+from .text import slugify
 
 if TYPE_CHECKING:
     from .core.fileresponse import FileResponse
@@ -50,6 +51,7 @@ __all__ = [
     "path",
     "redirect",
     "render",
+    "slugify",
 ]
 
 __version__ = "0.1.0"
