@@ -36,7 +36,7 @@ def test_ascii_slugs(value: object, slug: str) -> None:
         ("東京 タワー", "東京-タワー"),
         ("Crème Brûlée", "crème-brûlée"),
         ("Привет, мир!", "привет-мир"),
-        ("ｆｕｌｌ ｗｉｄｔｈ", "full-width"),
+        ("\uff46\uff55\uff4c\uff4c \uff57\uff49\uff44\uff54\uff48", "full-width"),
     ],
 )
 def test_unicode_slugs_keep_letters_of_every_script(value: str, slug: str) -> None:
