@@ -96,13 +96,18 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Users, sessions and security (vivace.auth): read only once an app uses auth.
     # Where the login, logout and password pages are mounted; "" mounts none.
     auth_prefix: str = "/auth/"
+    # An API authenticated by token only: no session cookie is read or set, no login pages are
+    # mounted and CSRF (a cookie's risk) applies to no route; as @token_only on every route.
+    token_only: bool = False
     # Where @login_required sends anonymous visitors; none means the built-in login page.
     login_url: str | None = None
     # Where a login goes when the form names no safe next= page.
     login_redirect_url: str = "/"
     # What the login form's first field matches.
     login_by: Literal["username", "email", "both"] = "username"
-    # Refuse a second user with the same e-mail address (case-insensitive).
+    # Refuse a second user with the same e-mail address (case-insensitive). auth.User and other
+    # models of AbstractUser keep addresses unique in the database whatever this says; it rules
+    # a user model of your own whose email is a plain fields.Email.
     unique_email: bool = True
     # A user model of your own (its label, e.g. "accounts.Account"); none means auth.User.
     user_model: str | None = None
@@ -118,9 +123,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Cookies always Secure (production behind HTTPS); off: Secure when the request came over HTTPS.
     secure_cookies: bool = False
     # Scheme word of the Authorization header ("Bearer", or "Token" as the RealWorld API wants).
-    auth_scheme: Annotated[str, msgspec.Meta(
-        pattern=r"^[A-Za-z][A-Za-z0-9._~+-]{0,31}$", description="one word such as 'Bearer' or 'Token'"
-    )] = "Bearer"
+    auth_scheme: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=r"^[A-Za-z][A-Za-z0-9._~+-]{0,31}$", description="one word such as 'Bearer' or 'Token'"
+        ),
+    ] = "Bearer"
     # Lifetime of the JWTs that app.auth.create_jwt() signs.
     jwt_max_age: Seconds = 24 * 3600.0
     # Origins besides the app's own whose unsafe requests pass the CSRF check ("https://app.example.com").
@@ -147,9 +155,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     mail_from: str = "webmaster@localhost"
 
 
-FIELDS: dict[str, msgspec.structs.FieldInfo] = {
-    f.name: f for f in msgspec.structs.fields(Settings)
-}
+FIELDS: dict[str, msgspec.structs.FieldInfo] = {f.name: f for f in msgspec.structs.fields(Settings)}
 ENV_PREFIX = "VIVACE_"
 
 
