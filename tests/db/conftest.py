@@ -48,6 +48,10 @@ from vivace.db import Registry
 from vivace.db.models import Model
 
 from .blog import Blog, declare
+from .multidb import (
+    listening,
+    multi,  # noqa: F401  (the fixture of the routing tests)
+)
 
 T = TypeVar("T")
 
@@ -316,15 +320,8 @@ class DB:
     def queries(self) -> Iterator[list[str]]:
         """The SQL text of every statement run inside the block."""
         captured: list[str] = []
-
-        def listen(*, sql: str, **_: Any) -> None:
-            captured.append(sql)
-
-        unsubscribe = self.app.events.subscribe("db.query", listen)
-        try:
+        with listening(self.app, lambda *, sql, **_: captured.append(sql)):
             yield captured
-        finally:
-            unsubscribe()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run async test code in a fresh event loop, closing the loop's connections after it."""
@@ -354,8 +351,9 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, recycler: Recycler) -> It
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("db") in VENDORS:
-            _vendor_of[item.nodeid] = callspec.params["db"]
+        vendor = callspec.params.get("db", callspec.params.get("multi")) if callspec is not None else None
+        if vendor in VENDORS:
+            _vendor_of[item.nodeid] = vendor
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

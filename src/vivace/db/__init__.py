@@ -27,6 +27,7 @@ from .models import Index, Model, UniqueConstraint
 from .query import Manager, QuerySet
 from .registry import Registry, default_registry
 from .relations import CASCADE, PROTECT, RESTRICT, SET_NULL, ForeignKey, ManyToMany, OneToOne, fetch_related
+from .routing import Router
 from .transactions import atomic
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "Q",
     "QuerySet",
     "Registry",
+    "Router",
     "Sum",
     "SyncInAsyncError",
     "UniqueConstraint",

@@ -111,13 +111,13 @@ class Database:
             self._engine = self.backend.make_engine()
         return self._engine
 
-    def create_all(self, metadata: sa.MetaData) -> None:
+    def create_all(self, metadata: sa.MetaData, tables: Sequence[sa.Table] | None = None) -> None:
         self._guard()
-        metadata.create_all(self.engine)
+        metadata.create_all(self.engine, tables=tables)
 
-    def drop_all(self, metadata: sa.MetaData) -> None:
+    def drop_all(self, metadata: sa.MetaData, tables: Sequence[sa.Table] | None = None) -> None:
         self._guard()
-        metadata.drop_all(self.engine)
+        metadata.drop_all(self.engine, tables=tables)
 
     # Statements ------------------------------------------------------------------
 

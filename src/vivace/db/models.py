@@ -44,7 +44,10 @@ class Options:
         self.constraints: list[Any] = list(getattr(meta, "constraints", []))
         self.verbose_name: str = getattr(meta, "verbose_name", None) or _words(model.__name__)
         self.verbose_name_plural: str = getattr(meta, "verbose_name_plural", None) or self.verbose_name + "s"
-        self.database: str = getattr(meta, "database", "default")
+        # The database this model's rows live in when no router says otherwise (routing.py).
+        self.database: str | None = getattr(meta, "database", None)
+        if self.database is not None and (not isinstance(self.database, str) or not self.database):
+            raise ConfigError(f"{self.label}: Meta.database must be a database name, not {self.database!r}")
         self.fields: list[Field] = []
         self._concrete_fields: list[Field] | None = None
         self.pk: Field | None = None
@@ -386,34 +389,41 @@ class Model(metaclass=ModelBase):
 
     # Persistence (implemented by the query layer) ----------------------------
 
-    def save(self, *, validate: bool = True, update_fields: Iterable[str] | None = None) -> None:
-        """Insert or update this row, after ``full_clean()``."""
+    def save(
+        self, *, validate: bool = True, update_fields: Iterable[str] | None = None, using: str | None = None
+    ) -> None:
+        """Insert or update this row, after ``full_clean()``.
+
+        ``using`` names the database; by default the router's, else the one the row was read from.
+        """
         from .persistence import save
 
-        save(self, validate=validate, update_fields=update_fields)
+        save(self, validate=validate, update_fields=update_fields, using=using)
 
-    async def asave(self, *, validate: bool = True, update_fields: Iterable[str] | None = None) -> None:
+    async def asave(
+        self, *, validate: bool = True, update_fields: Iterable[str] | None = None, using: str | None = None
+    ) -> None:
         from .persistence import asave
 
-        await asave(self, validate=validate, update_fields=update_fields)
+        await asave(self, validate=validate, update_fields=update_fields, using=using)
 
-    def delete(self) -> int:
+    def delete(self, *, using: str | None = None) -> int:
         from .persistence import delete
 
-        return delete(self)
+        return delete(self, using)
 
-    async def adelete(self) -> int:
+    async def adelete(self, *, using: str | None = None) -> int:
         from .persistence import adelete
 
-        return await adelete(self)
+        return await adelete(self, using)
 
     def refresh_from_db(self) -> None:
-        fresh = type(self).objects.get(pk=self.pk)
+        fresh = type(self).objects._hinted(self._state.db).get(pk=self.pk)
         self.__dict__.update({f.attname: getattr(fresh, f.attname) for f in self._meta.concrete_fields})
         self._state.cache.clear()
 
     async def arefresh_from_db(self) -> None:
-        fresh = await type(self).objects.aget(pk=self.pk)
+        fresh = await type(self).objects._hinted(self._state.db).aget(pk=self.pk)
         self.__dict__.update({f.attname: getattr(fresh, f.attname) for f in self._meta.concrete_fields})
         self._state.cache.clear()
 

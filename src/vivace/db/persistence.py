@@ -21,8 +21,12 @@ if TYPE_CHECKING:
 MAX_PLACEHOLDERS = 30_000
 
 
-def _database(model: type[Model]) -> Database:
-    return model._meta.registry.require_database()
+def database_for_write(instance: Model, using: str | None) -> Database:
+    """Where ``instance`` is saved or deleted: ``using``, else the router, else where it was read from."""
+    registry = type(instance)._meta.registry
+    if using is not None:
+        return registry.named(using)
+    return registry.for_write(type(instance), instance._state.db)
 
 
 def _writers(fields: Sequence[Any], vendor: str) -> list[Any]:
@@ -38,7 +42,7 @@ def _row(instance: Model, fields: Sequence[Any], writers: Sequence[Any]) -> list
 
 
 def save_operation(
-    instance: Model, *, validate: bool, update_fields: Iterable[str] | None
+    instance: Model, *, validate: bool, update_fields: Iterable[str] | None, database: Database | None = None
 ) -> Operation[None]:
     model = type(instance)
     opts = model._meta
@@ -53,7 +57,8 @@ def save_operation(
             wanted = set(update_fields)
             exclude = tuple(f.name for f in opts.concrete_fields if f.name not in wanted)
         instance.full_clean(exclude=exclude)
-    database = _database(model)
+    if database is None:
+        database = database_for_write(instance, None)
     vendor = database.vendor
     if adding:
         fields = [
@@ -113,41 +118,46 @@ def save_operation(
     if result.rowcount == 0:
         # The row is gone: save it again as new, as Django does.
         instance._state.adding = True
-        yield from save_operation(instance, validate=False, update_fields=None)
+        yield from save_operation(instance, validate=False, update_fields=None, database=database)
 
 
-def save(instance: Model, *, validate: bool, update_fields: Iterable[str] | None) -> None:
+def save(instance: Model, *, validate: bool, update_fields: Iterable[str] | None, using: str | None) -> None:
+    database = database_for_write(instance, using)
     run_sync(
-        _database(type(instance)), save_operation(instance, validate=validate, update_fields=update_fields)
+        database, save_operation(instance, validate=validate, update_fields=update_fields, database=database)
     )
 
 
-async def asave(instance: Model, *, validate: bool, update_fields: Iterable[str] | None) -> None:
-    await run_async(
-        _database(type(instance)), save_operation(instance, validate=validate, update_fields=update_fields)
-    )
+async def asave(
+    instance: Model, *, validate: bool, update_fields: Iterable[str] | None, using: str | None
+) -> None:
+    database = database_for_write(instance, using)
+    operation = save_operation(instance, validate=validate, update_fields=update_fields, database=database)
+    await run_async(database, operation)
 
 
-def _delete_instance(instance: Model) -> Operation[int]:
+def _delete_instance(instance: Model, database: Database) -> Operation[int]:
     if instance.pk is None:
         raise ValueError(f"{type(instance).__name__} object can't be deleted: it has no primary key")
-    count = yield from delete_where(type(instance).objects.filter(pk=instance.pk))
+    count = yield from delete_where(type(instance).objects.using(database.name).filter(pk=instance.pk))
     instance._state.adding = True
     return count
 
 
-def delete(instance: Model) -> int:
-    return run_sync(_database(type(instance)), _delete_instance(instance))
+def delete(instance: Model, using: str | None) -> int:
+    database = database_for_write(instance, using)
+    return run_sync(database, _delete_instance(instance, database))
 
 
-async def adelete(instance: Model) -> int:
-    return await run_async(_database(type(instance)), _delete_instance(instance))
+async def adelete(instance: Model, using: str | None) -> int:
+    database = database_for_write(instance, using)
+    return await run_async(database, _delete_instance(instance, database))
 
 
 def delete_where(query: QuerySet[Any]) -> Operation[int]:
     """DELETE the rows of ``query``; related rows follow the foreign keys' ``on_delete`` in the database."""
     model = query.model
-    database = _database(model)
+    database = query._database()
     table = model._meta.table
     assert table is not None
     if query._high is not None or query._low:
@@ -183,7 +193,9 @@ def delete_where(query: QuerySet[Any]) -> Operation[int]:
     return result.rowcount
 
 
-def bulk_insert(model: type[Model], objects: list[Any], batch_size: int | None) -> Operation[list[Any]]:
+def bulk_insert(
+    model: type[Model], objects: list[Any], batch_size: int | None, database: Database
+) -> Operation[list[Any]]:
     """Insert many rows in few statements, setting each object's primary key."""
     if not objects:
         return objects
@@ -198,7 +210,6 @@ def bulk_insert(model: type[Model], objects: list[Any], batch_size: int | None) 
         instance.full_clean()
     with_pk = [o for o in objects if o.pk is not None]
     without_pk = [o for o in objects if o.pk is None]
-    database = _database(model)
     for group, include_pk in ((with_pk, True), (without_pk, False)):
         if not group:
             continue
@@ -206,7 +217,7 @@ def bulk_insert(model: type[Model], objects: list[Any], batch_size: int | None) 
         if not fields:
             # Nothing but an automatic key: each row is an INSERT of its defaults.
             for instance in group:
-                yield from save_operation(instance, validate=False, update_fields=None)
+                yield from save_operation(instance, validate=False, update_fields=None, database=database)
             continue
         writers = _writers(fields, database.vendor)
         size = max(1, min(batch_size or len(group), MAX_PLACEHOLDERS // len(fields)))
@@ -234,7 +245,7 @@ def bulk_insert(model: type[Model], objects: list[Any], batch_size: int | None) 
 
 
 def bulk_update(
-    model: type[Model], objects: list[Any], names: Sequence[str], batch_size: int | None
+    model: type[Model], objects: list[Any], names: Sequence[str], batch_size: int | None, database: Database
 ) -> Operation[int]:
     """Update ``names`` of many rows: one UPDATE per row, run as one executemany per batch."""
     if not objects:
@@ -256,7 +267,6 @@ def bulk_update(
         if instance.pk is None:
             raise ValueError("bulk_update() needs objects that are saved (have a primary key)")
         instance.full_clean(exclude=[f.name for f in opts.concrete_fields if f not in fields])
-    database = _database(model)
     pk = opts.pk
     assert pk is not None
     key = (model, "update-row", tuple(f.column for f in fields))

@@ -77,6 +77,9 @@ class QuerySet(Generic[M]):
     _prefetch: tuple[str, ...] = ()
     _annotations: dict[str, Aggregate] = {}
     _group: tuple[str, ...] | None = None
+    # The database named by using(), and the database of the instance the query started from.
+    _using: str | None = None
+    _hint: str | None = None
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
@@ -92,6 +95,17 @@ class QuerySet(Generic[M]):
 
     def all(self) -> QuerySet[M]:
         return self._clone()
+
+    def using(self, name: str) -> QuerySet[M]:
+        """Run this query on the database called ``name`` (one of the app's ``databases``)."""
+        registry = self.model._meta.registry
+        if registry.databases:
+            registry.named(name)  # an unknown name fails here, listing the configured ones
+        elif not isinstance(name, str):
+            raise TypeError(f"using() takes a database's name, not {name!r}")
+        clone = self._clone()
+        clone._using = name
+        return clone
 
     def none(self) -> QuerySet[M]:
         """A query that matches no row."""
@@ -253,7 +267,19 @@ class QuerySet(Generic[M]):
         return table
 
     def _database(self) -> Database:
-        return self.model._meta.registry.require_database()
+        registry = self.model._meta.registry
+        if self._using is not None:
+            return registry.named(self._using)
+        return registry.for_read(self.model, self._hint)
+
+    def _for_write(self) -> QuerySet[M]:
+        """This query pinned to the database the model writes to, for a write or a read-then-write."""
+        registry = self.model._meta.registry
+        if self._using is not None or not registry.routed:
+            return self
+        clone = self._clone()
+        clone._using = registry.for_write(self.model, self._hint).name
+        return clone
 
     def _ordering(self) -> tuple[str, ...]:
         return self._order if self._order is not None else self.model._meta.ordering
@@ -419,12 +445,12 @@ class QuerySet(Generic[M]):
 
     def create(self, **values: Any) -> M:
         instance = self.model(**values)
-        instance.save()
+        instance.save(using=self._for_write()._using)
         return instance
 
     async def acreate(self, **values: Any) -> M:
         instance = self.model(**values)
-        await instance.asave()
+        await instance.asave(using=self._for_write()._using)
         return instance
 
     def _get_or_create(
@@ -441,7 +467,7 @@ class QuerySet(Generic[M]):
         instance = self.model(**{**values, **(defaults or {})})
         yield Statement("SAVEPOINT vivace_get_or_create", (), savepoint=True)
         try:
-            yield from save_operation(instance, validate=True, update_fields=None)
+            yield from save_operation(instance, validate=True, update_fields=None, database=self._database())
         except IntegrityError as refused:
             # Someone created it between our read and our write: theirs wins.
             yield Statement("ROLLBACK TO SAVEPOINT vivace_get_or_create", (), savepoint=True)
@@ -456,12 +482,14 @@ class QuerySet(Generic[M]):
         return instance, True
 
     def get_or_create(self, defaults: dict[str, Any] | None = None, **conditions: Any) -> tuple[M, bool]:
-        return self._run(self._get_or_create(defaults, conditions))  # type: ignore[no-any-return]
+        query = self._for_write()
+        return query._run(query._get_or_create(defaults, conditions))  # type: ignore[no-any-return]
 
     async def aget_or_create(
         self, defaults: dict[str, Any] | None = None, **conditions: Any
     ) -> tuple[M, bool]:
-        return await self._arun(self._get_or_create(defaults, conditions))  # type: ignore[no-any-return]
+        query = self._for_write()
+        return await query._arun(query._get_or_create(defaults, conditions))  # type: ignore[no-any-return]
 
     def _update_or_create(
         self, defaults: dict[str, Any] | None, conditions: dict[str, Any]
@@ -473,16 +501,18 @@ class QuerySet(Generic[M]):
             return instance, created
         for name, value in defaults.items():
             setattr(instance, name, value)
-        yield from save_operation(instance, validate=True, update_fields=None)
+        yield from save_operation(instance, validate=True, update_fields=None, database=self._database())
         return instance, False
 
     def update_or_create(self, defaults: dict[str, Any] | None = None, **conditions: Any) -> tuple[M, bool]:
-        return self._run(self._update_or_create(defaults, conditions))  # type: ignore[no-any-return]
+        query = self._for_write()
+        return query._run(query._update_or_create(defaults, conditions))  # type: ignore[no-any-return]
 
     async def aupdate_or_create(
         self, defaults: dict[str, Any] | None = None, **conditions: Any
     ) -> tuple[M, bool]:
-        return await self._arun(self._update_or_create(defaults, conditions))  # type: ignore[no-any-return]
+        query = self._for_write()
+        return await query._arun(query._update_or_create(defaults, conditions))  # type: ignore[no-any-return]
 
     def _update(self, values: dict[str, Any]) -> Operation[int]:
         if self._high is not None or self._low:
@@ -549,10 +579,12 @@ class QuerySet(Generic[M]):
         return result.rowcount
 
     def update(self, **values: Any) -> int:
-        return self._run(self._update(values))  # type: ignore[no-any-return]
+        query = self._for_write()
+        return query._run(query._update(values))  # type: ignore[no-any-return]
 
     async def aupdate(self, **values: Any) -> int:
-        return await self._arun(self._update(values))  # type: ignore[no-any-return]
+        query = self._for_write()
+        return await query._arun(query._update(values))  # type: ignore[no-any-return]
 
     def _delete(self) -> Operation[int]:
         from .persistence import delete_where
@@ -561,34 +593,41 @@ class QuerySet(Generic[M]):
         return result
 
     def delete(self) -> int:
-        return self._run(self._delete())  # type: ignore[no-any-return]
+        query = self._for_write()
+        return query._run(query._delete())  # type: ignore[no-any-return]
 
     async def adelete(self) -> int:
-        return await self._arun(self._delete())  # type: ignore[no-any-return]
+        query = self._for_write()
+        return await query._arun(query._delete())  # type: ignore[no-any-return]
 
     def bulk_create(self, objects: Iterable[M], *, batch_size: int | None = None) -> list[M]:
         from .persistence import bulk_insert
 
-        return self._run(bulk_insert(self.model, list(objects), batch_size))  # type: ignore[no-any-return]
+        query = self._for_write()
+        database = query._database()
+        return run_sync(database, bulk_insert(self.model, list(objects), batch_size, database))  # type: ignore[no-any-return]
 
     async def abulk_create(self, objects: Iterable[M], *, batch_size: int | None = None) -> list[M]:
         from .persistence import bulk_insert
 
-        return await self._arun(bulk_insert(self.model, list(objects), batch_size))  # type: ignore[no-any-return]
+        database = self._for_write()._database()
+        return await run_async(database, bulk_insert(self.model, list(objects), batch_size, database))  # type: ignore[no-any-return]
 
     def bulk_update(
         self, objects: Iterable[M], fields: Sequence[str], *, batch_size: int | None = None
     ) -> int:
         from .persistence import bulk_update
 
-        return self._run(bulk_update(self.model, list(objects), fields, batch_size))  # type: ignore[no-any-return]
+        database = self._for_write()._database()
+        return run_sync(database, bulk_update(self.model, list(objects), fields, batch_size, database))  # type: ignore[no-any-return]
 
     async def abulk_update(
         self, objects: Iterable[M], fields: Sequence[str], *, batch_size: int | None = None
     ) -> int:
         from .persistence import bulk_update
 
-        return await self._arun(bulk_update(self.model, list(objects), fields, batch_size))  # type: ignore[no-any-return]
+        database = self._for_write()._database()
+        return await run_async(database, bulk_update(self.model, list(objects), fields, batch_size, database))  # type: ignore[no-any-return]
 
     # Large results ---------------------------------------------------------------------
 
@@ -680,6 +719,16 @@ class Manager(Generic[M]):
         assert self.model is not None
         return QuerySet(self.model)
 
+    def _hinted(self, db: str | None) -> Any:
+        """Where a relation of an instance from database ``db`` is read: this manager itself while one
+        database serves every model (keeping get(pk=...)'s fast path), else a query hinted with ``db``."""
+        model = self.model
+        if db is None or model is None or not model._meta.registry.routed:
+            return self
+        query = self.get_queryset()._clone()
+        query._hint = db
+        return query
+
     # get(pk=value) skips the QuerySet: one cached statement, one row, one instance. ----------
 
     def get(self, *args: Q, **conditions: Any) -> M:
@@ -711,7 +760,7 @@ class Manager(Generic[M]):
             return None  # None, model instances, F(), booleans...: the general path handles them
         model = self.model
         assert model is not None
-        database = model._meta.registry.require_database()
+        database = model._meta.registry.for_read(model)
         plan = pk_plan(model, database)
         if name not in plan.names:
             return None

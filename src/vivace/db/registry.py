@@ -34,7 +34,12 @@ class Registry:
         self.name = name
         self.metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
         self.models: dict[str, type[ModelClass]] = {}
+        # The "default" database, and every database by name (see routing.py).
         self.database: Database | None = None
+        self.databases: dict[str, Database] = {}
+        self.router: Any = None
+        # False while one database serves every model: then no routing is done per query.
+        self.routed = False
         # Relations waiting for a model not declared yet, by label.
         self.pending: dict[str, list[Any]] = {}
         self._base: type[ModelClass] | None = None
@@ -56,6 +61,8 @@ class Registry:
                 "give one a Meta.label or declare it once"
             )
         self.models[key] = model
+        if model._meta.database is not None:
+            self.routed = True
         for callback in self.pending.pop(key, []):
             callback(model)
 
@@ -74,15 +81,60 @@ class Registry:
     def __iter__(self) -> Iterator[type[ModelClass]]:
         return iter(list(self.models.values()))
 
-    def bind(self, database: Database) -> None:
-        """Serve these models from ``database``; refused while another running app holds them."""
+    def bind(
+        self, database: Database, databases: dict[str, Database] | None = None, router: Any = None
+    ) -> None:
+        """Serve these models from ``database`` (and the other named ``databases``, as ``router`` says).
+
+        Refused while another running app holds them.
+        """
         holder = self.database
         if holder is not None and holder is not database and holder.serving:
             raise ConfigError(
                 f"registry {self.name!r} is already bound to database {self.database.url_for_display}; "
                 "an app that needs its own models declares them on its own Registry()"
             )
+        from .routing import check_relations
+
         self.database = database
+        self.databases = {database.name: database, **(databases or {})}
+        self.router = router
+        self.routed = (
+            router is not None
+            or len(self.databases) > 1
+            or any(m._meta.database is not None for m in self.models.values())
+        )
+        check_relations(self)
+
+    def unbind(self) -> None:
+        self.database = None
+        self.databases = {}
+        self.router = None
+        self.routed = False
+
+    def for_read(self, model: type[ModelClass], hint: str | None = None) -> Database:
+        """The database ``model`` reads from; ``hint`` is the database of the instance a query starts at."""
+        if not self.routed:
+            return self.require_database()
+        from .routing import route
+
+        return route(self, model, False, hint)
+
+    def for_write(self, model: type[ModelClass], hint: str | None = None) -> Database:
+        if not self.routed:
+            return self.require_database()
+        from .routing import route
+
+        return route(self, model, True, hint)
+
+    def named(self, name: str) -> Database:
+        """The database called ``name``; an unknown name is an error listing the configured ones."""
+        database = self.databases.get(name) if isinstance(name, str) else None
+        if database is None:
+            self.require_database()
+            known = ", ".join(repr(n) for n in sorted(self.databases))
+            raise ConfigError(f"no database named {name!r}; the configured databases are: {known}")
+        return database
 
     def require_database(self) -> Database:
         database = self.database

@@ -21,6 +21,7 @@ from .exceptions import FieldError
 from .fields import Field
 from .lookups import MAX_IN_VALUES
 from .query import Manager, QuerySet
+from .routing import check_relation
 from .runner import Operation, run_async, run_sync
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ class ForwardDescriptor:
             return cached
         if value is None:
             return None
-        related = self.field.related_model.objects.get(pk=value)
+        related = self.field.related_model.objects._hinted(instance._state.db).get(pk=value)
         cache[name] = related
         return related
 
@@ -221,6 +222,7 @@ class ForwardDescriptor:
                     f"{type(instance).__name__}.{self.field.name} takes a {expected}, "
                     f"not a {type(value).__name__}"
                 )
+            check_relation(instance, self.field.name, value)
             instance.__dict__[self.field.attname] = value.pk
         else:
             raise TypeError(
@@ -240,7 +242,8 @@ class ReverseDescriptor:
         if self.relation.one_to_one:
             cache = instance._state.cache
             if self.relation.accessor_name not in cache:
-                found = self.relation.model.objects.filter(**{self.relation.field.name: instance.pk}).first()
+                query = self.relation.model.objects._hinted(instance._state.db)
+                found = query.filter(**{self.relation.field.name: instance.pk}).first()
                 cache[self.relation.accessor_name] = found
             return cache[self.relation.accessor_name]
         return RelatedManager(self.relation, instance)
@@ -281,7 +284,8 @@ class RelatedManager(Manager[Any]):
         self.instance = instance
 
     def get_queryset(self) -> QuerySet[Any]:
-        query = QuerySet(self.relation.model).filter(**{self.relation.field.name: self.instance.pk})
+        query = self.relation.model.objects._hinted(self.instance._state.db)
+        query = query.filter(**{self.relation.field.name: self.instance.pk})
         cached = self.instance._state.cache.get(self.relation.accessor_name)
         if cached is not None:
             return _CachedQuerySet(self.relation.model, cached, query)
@@ -414,6 +418,7 @@ def _make_through(model: type[Model], related: type[Model], name: str) -> type[M
         table_name = f"{model._meta.table_name}_{name}"
         unique_together = [(source_name, target_name)]
         registry = model._meta.registry
+        database = model._meta.database
 
     attrs: dict[str, Any] = {
         "__module__": model.__module__,
@@ -488,7 +493,7 @@ class ManyRelatedManager(Manager[Any]):
 
     def _linked(self, pks: list[Any] | None) -> Operation[list[Any]]:
         """The primary keys of the linked rows (among ``pks``, when given)."""
-        query = self.field.through.objects.filter(**{self._own.name: self.instance.pk})
+        query = self._through().filter(**{self._own.name: self.instance.pk})
         query = query.values_list(self._other.attname, flat=True)
         if pks is None:
             found: list[Any] = yield from query._fetch()
@@ -508,7 +513,7 @@ class ManyRelatedManager(Manager[Any]):
         if rows:
             from .persistence import bulk_insert
 
-            yield from bulk_insert(through, rows, None)
+            yield from bulk_insert(through, rows, None, self._database())
 
     def _add(self, objects: Iterable[Any]) -> Operation[None]:
         yield from self._add_pks(self._pks(objects))
@@ -516,7 +521,7 @@ class ManyRelatedManager(Manager[Any]):
     def _remove_pks(self, pks: list[Any] | None) -> Operation[None]:
         from .persistence import delete_where
 
-        query = self.field.through.objects.filter(**{self._own.name: self.instance.pk})
+        query = self._through().filter(**{self._own.name: self.instance.pk})
         if pks is None:
             yield from delete_where(query)
             return
@@ -541,7 +546,7 @@ class ManyRelatedManager(Manager[Any]):
         from .persistence import save_operation
 
         instance = self.model(**values)  # type: ignore[misc]
-        yield from save_operation(instance, validate=True, update_fields=None)
+        yield from save_operation(instance, validate=True, update_fields=None, database=self._database())
         yield from self._add_pks([instance.pk])
         return instance
 
@@ -552,13 +557,22 @@ class ManyRelatedManager(Manager[Any]):
     async def acreate(self, **values: Any) -> Any:
         return await self._arun_op(self._create(values))
 
+    def _database(self) -> Database:
+        """Links are written where the instance is: its relations stay within one database."""
+        from .persistence import database_for_write
+
+        return database_for_write(self.instance, None)
+
+    def _through(self) -> QuerySet[Any]:
+        return self.field.through.objects.using(self._database().name)
+
     def _run_op(self, operation: Operation[Any]) -> Any:
         self.instance._state.cache.pop(self.accessor, None)
-        return run_sync(self.field.through._meta.registry.require_database(), operation)
+        return run_sync(self._database(), operation)
 
     async def _arun_op(self, operation: Operation[Any]) -> Any:
         self.instance._state.cache.pop(self.accessor, None)
-        return await run_async(self.field.through._meta.registry.require_database(), operation)
+        return await run_async(self._database(), operation)
 
     def add(self, *objects: Any) -> None:
         self._run_op(self._add(objects))
@@ -595,6 +609,8 @@ class _LinkedQuerySet(QuerySet[Any]):
             field.name if manager.reverse else (field.related_name or field.model._meta.model_name)  # type: ignore[union-attr]
         )
         self._where = (_q(**{f"{relation_name}": manager.instance.pk}),)
+        if self.model._meta.registry.routed:
+            self._hint = manager.instance._state.db
 
 
 def _q(**conditions: Any) -> Any:
@@ -663,7 +679,7 @@ def prefetch(
         prefix = f"{prefix}__{name}" if prefix else name
         target = _relation_of(type(objects[0]), name, path)
         if prefix not in done:
-            yield from _prefetch_one(objects, target)
+            yield from _prefetch_one(objects, target, database.name)
             done.add(prefix)
         accessor = _accessor(target)
         related: dict[int, Any] = {}
@@ -675,18 +691,18 @@ def prefetch(
         objects = list(related.values())
 
 
-def _prefetch_one(objects: list[Any], target: Any) -> Operation[None]:
-    """One relation of every object, loaded into each object's cache."""
+def _prefetch_one(objects: list[Any], target: Any, using: str) -> Operation[None]:
+    """One relation of every object, loaded into each object's cache from database ``using``."""
     if isinstance(target, ForeignKey):
         ids = list({getattr(o, target.attname) for o in objects} - {None})
-        found = yield from _fetch_in(target.related_model.objects.all(), "pk", ids)
+        found = yield from _fetch_in(target.related_model.objects.using(using), "pk", ids)
         by_pk = {o.pk: o for o in found}
         for obj in objects:
             obj._state.cache[target.name] = by_pk.get(getattr(obj, target.attname))
         return
     pks = list({o.pk for o in objects})
     if isinstance(target, ReverseRelation):
-        rows = yield from _fetch_in(target.model.objects.all(), target.field.name, pks)
+        rows = yield from _fetch_in(target.model.objects.using(using), target.field.name, pks)
         grouped: dict[Any, list[Any]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, target.field.attname)].append(row)
@@ -700,9 +716,10 @@ def _prefetch_one(objects: list[Any], target: Any) -> Operation[None]:
     reverse = isinstance(target, ReverseManyToMany)
     own = field.target_field_link if reverse else field.source_field
     other = field.source_field if reverse else field.target_field_link
-    links = yield from _fetch_in(field.through.objects.values_list(own.attname, other.attname), own.name, pks)
+    links_query = field.through.objects.using(using).values_list(own.attname, other.attname)
+    links = yield from _fetch_in(links_query, own.name, pks)
     other_model: Any = field.model if reverse else field.related_model
-    found = yield from _fetch_in(other_model.objects.all(), "pk", list({link[1] for link in links}))
+    found = yield from _fetch_in(other_model.objects.using(using), "pk", list({link[1] for link in links}))
     by_pk = {o.pk: o for o in found}
     grouped = defaultdict(list)
     for own_id, other_id in links:
@@ -725,7 +742,8 @@ def _fetch_in(query: QuerySet[Any], name: str, values: list[Any]) -> Operation[l
 
 async def fetch_related(instance: Model, *names: str) -> None:
     """Load relations of one instance from async code: ``await fetch_related(post, "author")``."""
-    database = type(instance)._meta.registry.require_database()
+    model = type(instance)
+    database = model._meta.registry.for_read(model, instance._state.db)
     done: set[str] = set()
     for name in names:
         target = prefetch_target(type(instance), name)
@@ -734,7 +752,8 @@ async def fetch_related(instance: Model, *names: str) -> None:
             value = instance.__dict__.get(target.attname)
             related = target.related_model
             try:
-                found = None if value is None else await related.objects.aget(pk=value)
+                query = related.objects._hinted(instance._state.db)
+                found = None if value is None else await query.aget(pk=value)
             except related.DoesNotExist:
                 found = None
             instance._state.cache[target.name] = found

@@ -33,21 +33,29 @@ _open_blocks: contextvars.ContextVar[tuple[tuple[Any, Frame], ...]] = contextvar
 def _database_of(using: Any) -> Database:
     if isinstance(using, Database):
         return using
-    if using is None:
+    if using is None or isinstance(using, str):
         from .registry import default_registry
 
-        return default_registry.require_database()
+        if using is None:
+            return default_registry.require_database()
+        return default_registry.named(using)  # a database's name, among those of the app serving Model
     database = getattr(using, "db", None)  # an App
     if database is not None and hasattr(database, "database"):
         return database.database  # type: ignore[no-any-return]
     registry_database = getattr(using, "database", None)  # a Registry
     if isinstance(registry_database, Database):
         return registry_database
-    raise ConfigError(f"atomic(using={using!r}): expected a Database, an App or a Registry")
+    raise ConfigError(
+        f"atomic(using={using!r}): expected a database's name, a Database, an App or a Registry"
+    )
 
 
 class atomic:
-    """``with atomic():``, ``async with atomic():``, ``@atomic`` or ``@atomic(using=db)``."""
+    """``with atomic():``, ``async with atomic():``, ``@atomic`` or ``@atomic(using=db)``.
+
+    ``using`` is a database's name (``"replica"``), a ``Database``, an ``App`` (its default
+    database) or a ``Registry``; ``app.db.atomic("replica")`` names one of an app's databases.
+    """
 
     def __init__(self, using: Any = None) -> None:
         if callable(using) and not isinstance(using, Database) and not hasattr(using, "db"):
