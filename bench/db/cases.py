@@ -67,6 +67,7 @@ class DbCase(Case):
     contender: str = ""
     mode: str = ""  # "sync" or "async"
     reset: Callable[[], None] | None = None
+    checked: int = 0  # answers checked before timing
 
 
 def checker(operation: str, data: Dataset, admin: Admin) -> Callable[[Any, Any], None]:
@@ -109,7 +110,15 @@ def build_cases(
                     raise AssertionError(f"{name}: wrong answer: {exc}") from None
             run = _sync_runner(method, keys) if mode == "sync" else _async_runner(loop, method, keys)
             cases.append(
-                DbCase(name, run, operation=operation.key, contender=contender.name, mode=mode, reset=reset)
+                DbCase(
+                    name,
+                    run,
+                    operation=operation.key,
+                    contender=contender.name,
+                    mode=mode,
+                    reset=reset,
+                    checked=len(checked),
+                )
             )
     if reset is not None:
         reset()

@@ -4,6 +4,7 @@ Run from the repository root:
 
     python bench/db/run.py                   # full run, a few minutes; writes bench/results/db.json
     python bench/db/run.py --quick           # CI smoke run: checks every case, times briefly, no JSON
+                                             # (unless --json names a file)
     python bench/db/run.py --databases sqlite
 
 The run makes its own data: a SQLite file in a temporary folder and a
@@ -263,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     results = measure_all(plan, databases, operations)
     print(report(info, results, plan))
     print(f"\n{elapsed():.1f} s")
-    if not plan.quick:
+    # A quick run writes JSON only when asked (the CI smoke test reads it).
+    if not plan.quick or json_path is not None:
         path = json_path or RESULTS_DIR / "db.json"
         write_json(
             path,

@@ -65,6 +65,7 @@ def run(target: Target, plan: Plan, only: list[str] | None) -> dict[str, Any]:
                     operation=case.operation, title=operation.title, contender=case.contender, mode=case.mode
                 )
                 record["single_row"] = operation.single_row
+                record["checked"] = case.checked
                 cases[case.name] = record
     finally:
         close_contenders(contenders, loop)
