@@ -52,7 +52,18 @@ def _app_database(target: str | None) -> Iterator[FoundApp]:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise click.ClickException(f"database {layer.database.url_for_display}: {reason}") from None
     finally:
-        layer.database.close()
+        for database in layer.databases.values():
+            database.close()
+
+
+# Each named database has a history of its own: migrations/ for "default", migrations/<name>/ for others.
+database_option = click.option(
+    "--database",
+    default="default",
+    show_default=True,
+    metavar="NAME",
+    help="Which of the app's databases (the databases setting) to work on.",
+)
 
 
 # Migrations -------------------------------------------------------------------------
@@ -70,8 +81,9 @@ def _app_database(target: str | None) -> Iterator[FoundApp]:
 )
 @click.option("--empty", is_flag=True, help="Write a revision that does nothing yet, to fill in by hand.")
 @click.option("--check", is_flag=True, help="Write nothing; exit with status 1 if the models have changes.")
+@database_option
 def makemigrations_command(
-    target: str | None, message: str | None, branch: str, empty: bool, check: bool
+    target: str | None, message: str | None, branch: str, empty: bool, check: bool, database: str
 ) -> None:
     """Write a migration for the changes made to the models.
 
@@ -82,7 +94,7 @@ def makemigrations_command(
     from vivace.db.migrations import Migrations
 
     with _app_database(target) as found:
-        migrations = Migrations.for_app(found.app)
+        migrations = Migrations.for_app(found.app, database=database)
         if check:
             changes = migrations.changes(branch)
             if changes:
@@ -106,7 +118,8 @@ def makemigrations_command(
 @click.argument("revision", required=False)
 @click.option("--down", is_flag=True, help="Undo the latest migration of the project (or down to REVISION).")
 @click.option("--fake", is_flag=True, help="Record the migrations as applied without running them.")
-def migrate_command(target: str | None, revision: str | None, down: bool, fake: bool) -> None:
+@database_option
+def migrate_command(target: str | None, revision: str | None, down: bool, fake: bool, database: str) -> None:
     """Apply the migrations, up to REVISION or every one.
 
     REVISION is a revision id (app_0002), a branch's head (app@head) or base
@@ -115,7 +128,7 @@ def migrate_command(target: str | None, revision: str | None, down: bool, fake: 
     from vivace.db.migrations import Migrations
 
     with _app_database(target) as found:
-        migrations = Migrations.for_app(found.app)
+        migrations = Migrations.for_app(found.app, database=database)
         if down:
             if fake:
                 raise click.BadOptionUsage("fake", "--fake records applied migrations; it does not undo")
@@ -141,12 +154,13 @@ def migrate_command(target: str | None, revision: str | None, down: bool, fake: 
 @click.command("downgrade")
 @app_option
 @click.argument("revision")
-def downgrade_command(target: str | None, revision: str) -> None:
+@database_option
+def downgrade_command(target: str | None, revision: str, database: str) -> None:
     """Undo migrations until REVISION is the latest applied (base or app@base: undo them all)."""
     from vivace.db.migrations import Migrations
 
     with _app_database(target) as found:
-        steps = Migrations.for_app(found.app).downgrade(revision)
+        steps = Migrations.for_app(found.app, database=database).downgrade(revision)
         if not steps:
             click.echo("Nothing to undo.")
         for step in steps:
@@ -155,12 +169,13 @@ def downgrade_command(target: str | None, revision: str) -> None:
 
 @click.command("showmigrations")
 @app_option
-def showmigrations_command(target: str | None) -> None:
+@database_option
+def showmigrations_command(target: str | None, database: str) -> None:
     """List the migrations of each branch, [X] when applied."""
     from vivace.db.migrations import Migrations
 
     with _app_database(target) as found:
-        for label, revisions in Migrations.for_app(found.app).status().items():
+        for label, revisions in Migrations.for_app(found.app, database=database).status().items():
             click.echo(label)
             if not revisions:
                 click.echo(" (no migrations)")

@@ -127,6 +127,8 @@ class Migrations:
 
     ``directory`` holds the project's revisions; the registries that a
     battery registered (``vivace.db.migrations.register``) bring their own.
+    Only the models written to ``database`` belong to its history: with
+    several databases, each has a history of its own (``for_app``).
     """
 
     def __init__(
@@ -140,8 +142,13 @@ class Migrations:
         self.database = database
         self.version_table = version_table
         self.branches: dict[str, Branch] = {PROJECT: Branch(PROJECT, Path(directory).resolve())}
+        # The tables of models another database holds: never compared with this one.
+        self.elsewhere: set[str] = set()
         for registry in registries:
             for model in registry.models.values():
+                if registry.routed and registry.for_write(model).name != database.name:
+                    self.elsewhere.add(model._meta.table_name)
+                    continue
                 source = owner_of(model)
                 if source is None:
                     self.branches[PROJECT].models.append(model)
@@ -151,14 +158,19 @@ class Migrations:
                 self.branches[source.label].models.append(model)
 
     @classmethod
-    def for_app(cls, app: App, *, version_table: str = VERSION_TABLE) -> Migrations:
-        """The history of ``app``: its models, its batteries', and ``migrations/`` beside it."""
+    def for_app(
+        cls, app: App, *, version_table: str = VERSION_TABLE, database: str = "default"
+    ) -> Migrations:
+        """The history of ``app``'s ``database``: its models, its batteries', and ``migrations/``
+        beside it (``migrations/<name>/`` for a database other than the default one)."""
         app.prepare()
         layer = app.db
+        target = layer.named(database)
         layer.bind_all()
-        return cls(
-            layer.database, layer.registries, Path(app.root) / "migrations", version_table=version_table
-        )
+        directory = Path(app.root) / "migrations"
+        if database != "default":
+            directory = directory / database
+        return cls(target, layer.registries, directory, version_table=version_table)
 
     @property
     def directory(self) -> Path:
@@ -286,7 +298,7 @@ class Migrations:
             for label, branch in self.branches.items():
                 if label != PROJECT:
                     others |= branch.table_names
-            return TableFilter(None, others, self.version_table)
+            return TableFilter(None, others | self.elsewhere, self.version_table)
         return TableFilter(target.table_names, set(), self.version_table)
 
     def _dependencies(
