@@ -66,6 +66,7 @@ def test_development_defaults(runner: CliRunner, project: Path, served: Served) 
     assert options["host"] == "127.0.0.1" and options["port"] == 8123
     assert options["reload"] is True and options["workers"] == 1
     assert options["reload_dirs"] == [str(project.resolve())]
+    assert options["access_log"] is True
     assert served.debug_var == "1"
     app = loaded_app()
     assert app.debug is True
@@ -92,7 +93,32 @@ def test_workers_mean_production(runner: CliRunner, project: Path, served: Serve
     assert served.options["reload_dirs"] is None
     assert served.debug_var is None
     assert loaded_app().debug is False
-    assert "(debug off, 3 workers)" in result.output
+    assert served.options["access_log"] is False
+    assert "(debug off, 3 workers, no access log)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--workers", "2", "--access-log"], True),
+        (["--no-access-log"], False),
+        (["--workers", "2", "--no-access-log"], False),
+    ],
+)
+def test_the_access_log_option_beats_the_mode(
+    runner: CliRunner, project: Path, served: Served, args: list[str], expected: bool
+) -> None:
+    result = runner.invoke(cli, ["run", *args, "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert served.options["access_log"] is expected
+    assert ("no access log" in result.output) is not expected
+
+
+def test_help_documents_the_access_log_default(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["run", "--help"])
+    assert result.exit_code == 0
+    assert "--access-log / --no-access-log" in result.output
+    assert "off with --workers above 1" in result.output
 
 
 def test_production_with_debug_asked_for(runner: CliRunner, project: Path, served: Served) -> None:
@@ -151,6 +177,7 @@ def test_demo_reloads_by_default(runner: CliRunner, served: Served) -> None:
         (["--workers", "0"], "'--workers'"),
         (["--workers", "two"], "'--workers'"),
         (["--workers", "2", "--reload"], "--reload cannot be combined with --workers 2"),
+        (["--access-log=yes"], "--access-log"),
         (["--host", "no-such-host.invalid"], "'--host'"),
         (["--colour"], "No such option '--colour'"),
     ],

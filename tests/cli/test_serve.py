@@ -90,7 +90,9 @@ def test_run_with_workers(runner: CliRunner, tmp_path: Path) -> None:
         missing = httpx.get(url + "/missing")
         assert missing.status_code == 404
         assert "Traceback" not in missing.text
-    assert "(debug off, 2 workers)" in (tmp_path / "run.log").read_text()
+    log = (tmp_path / "run.log").read_text()
+    assert "(debug off, 2 workers, no access log)" in log
+    assert '"GET /about HTTP/1.1" 200' not in log
 
 
 def test_demo_serves(tmp_path: Path) -> None:

@@ -23,9 +23,9 @@ def start_server(http: str) -> Iterator[Callable[..., Running]]:
     """Start a server with ``SMALL_LIMITS``, overridden by keyword; stopped after the test."""
     with ExitStack() as stack:
 
-        def start(log_level: str = "warning", **overrides: Any) -> Running:
+        def start(log_level: str = "warning", access_log: bool = True, **overrides: Any) -> Running:
             limits = ServerLimits(**{**SMALL_LIMITS, **overrides})
-            return stack.enter_context(running_server(http, limits, log_level))
+            return stack.enter_context(running_server(http, limits, log_level, access_log))
 
         yield start
 

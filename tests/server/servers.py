@@ -40,11 +40,17 @@ class Running:
 
 @contextmanager
 def running_server(
-    http: str, limits: ServerLimits, log_level: str = "warning"
+    http: str, limits: ServerLimits, log_level: str = "warning", access_log: bool = True
 ) -> Iterator[Running]:
     """Serve a fresh ``EchoApp`` until the block ends; the port is picked by the OS."""
     app = EchoApp()
-    config = make_config(app, limits=limits, http=http, log_level=log_level)  # type: ignore[arg-type]
+    config = make_config(
+        app,
+        limits=limits,
+        http=http,  # type: ignore[arg-type]
+        log_level=log_level,
+        access_log=access_log,
+    )
     server = uvicorn.Server(config)
     with socket.socket() as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

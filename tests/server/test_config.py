@@ -87,8 +87,10 @@ def test_limits_hold_in_worker_processes() -> None:
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), *sys.path])}
     process = subprocess.Popen(
-        [sys.executable, "-c", script], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-c", script],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 15

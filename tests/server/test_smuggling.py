@@ -54,9 +54,7 @@ CASES = [
     ),
     (
         "chunked in two headers",
-        post(
-            b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n" + SMUGGLED
-        ),
+        post(b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n" + SMUGGLED),
         False,
     ),
     ("gzip, chunked", post(b"Transfer-Encoding: gzip, chunked\r\n", b"0\r\n\r\n" + SMUGGLED), False),
@@ -104,7 +102,5 @@ def test_valid_chunked_body_still_works(shared_server: Running) -> None:
 
 
 def test_content_length_with_spaces_is_fine(shared_server: Running) -> None:
-    reply = exchange(
-        shared_server.port, post(b"Content-Length:  5 \r\nConnection: close\r\n", b"hello")
-    )
+    reply = exchange(shared_server.port, post(b"Content-Length:  5 \r\nConnection: close\r\n", b"hello"))
     assert (reply.status, reply.body) == (200, b"POST /upload hello")

@@ -1,8 +1,11 @@
 """``vivace run``: serve the app, in development or in production.
 
-Development (the default) reloads on code changes and turns ``debug`` on.
-``--workers N`` with N > 1 is production: several processes, no reloading,
-``debug`` off unless ``--debug`` asks for it. The app is handed to the server
+Development (the default) reloads on code changes, turns ``debug`` on and
+logs a line per response. ``--workers N`` with N > 1 is production: several
+processes, no reloading, ``debug`` off unless ``--debug`` asks for it, and no
+access log unless ``--access-log`` asks for it: gunicorn's default, since a
+line per response costs about as much as serving a small one and a proxy in
+front usually logs the same requests. The app is handed to the server
 as an import string (``module:attr``) so that reloading and workers can
 import it again in their own processes.
 """
@@ -46,13 +49,26 @@ DEBUG_VAR = "VIVACE_DEBUG"
     help="Debug mode (tracebacks in error pages). Default: on, off with --workers above 1; "
     f"${DEBUG_VAR} decides when set.",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="A line per response, at INFO. Default: on, off with --workers above 1 "
+    "(as gunicorn; a proxy in front usually logs the same requests).",
+)
 def run_command(
-    target: str | None, host: str, port: int, reload: bool | None, workers: int, debug: bool | None
+    target: str | None,
+    host: str,
+    port: int,
+    reload: bool | None,
+    workers: int,
+    debug: bool | None,
+    access_log: bool | None,
 ) -> None:
     """Serve the app.
 
-    Development by default: reloading on code changes, debug on. With --workers
-    above 1, production: no reloading, debug only with --debug.
+    Development by default: reloading on code changes, debug on, a log line per
+    response. With --workers above 1, production: no reloading, debug only with
+    --debug, no access log unless --access-log.
     """
     production = workers > 1
     if reload and production:
@@ -68,11 +84,22 @@ def run_command(
     elif not production:
         os.environ.setdefault(DEBUG_VAR, "1")
     found = find_app(target)
-    serve_found(found, host=host, port=port, reload=reload, workers=workers)
+    serve_found(found, host=host, port=port, reload=reload, workers=workers, access_log=access_log)
 
 
-def serve_found(found: FoundApp, *, host: str, port: int, reload: bool, workers: int = 1) -> None:
-    """Serve ``found`` with the server limits of its settings, after a clear start-up line."""
+def serve_found(
+    found: FoundApp,
+    *,
+    host: str,
+    port: int,
+    reload: bool,
+    workers: int = 1,
+    access_log: bool | None = None,
+) -> None:
+    """Serve ``found`` with the server limits of its settings, after a clear start-up line.
+
+    ``access_log=None`` logs responses in development (one process) only.
+    """
     from ..server import serve
 
     check_port(host, port)
@@ -82,6 +109,10 @@ def serve_found(found: FoundApp, *, host: str, port: int, reload: bool, workers:
         mode.append("reloading on changes")
     if workers > 1:
         mode.append(f"{workers} workers")
+    if access_log is None:
+        access_log = workers == 1
+    if not access_log:
+        mode.append("no access log")
     click.echo(f" * vivace serving {found.import_string} ({', '.join(mode)})")
     click.echo(f" * Open {browser_url(host, port)}  (Ctrl+C to stop)")
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -94,6 +125,7 @@ def serve_found(found: FoundApp, *, host: str, port: int, reload: bool, workers:
         reload=reload,
         limits=server_limits(app.settings),
         reload_dirs=[str(found.app_dir)] if reload else None,
+        access_log=access_log,
     )
 
 

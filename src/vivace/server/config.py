@@ -34,6 +34,7 @@ def make_config(
     log_level: str = "info",
     http: HttpImplementation = "httptools",
     reload_dirs: list[str] | None = None,
+    access_log: bool = True,
 ) -> uvicorn.Config:
     """A ``uvicorn.Config`` running vivace's protocols with ``limits``."""
     return uvicorn.Config(
@@ -48,6 +49,7 @@ def make_config(
             log_level=log_level,
             http=http,
             reload_dirs=reload_dirs,
+            access_log=access_log,
         ),
     )
 
@@ -63,6 +65,7 @@ def uvicorn_options(
     log_level: str,
     http: HttpImplementation,
     reload_dirs: list[str] | None,
+    access_log: bool = True,
 ) -> dict[str, Any]:
     """Keyword arguments shared by ``uvicorn.Config`` and ``uvicorn.run``."""
     if http not in _PROTOCOLS:
@@ -91,7 +94,8 @@ def uvicorn_options(
         "timeout_keep_alive": limits.keepalive_timeout,
         "limit_concurrency": limits.limit_concurrency,
         "log_level": log_level,
-        "log_config": log_config(log_level),
+        "log_config": log_config(log_level, access_log=access_log),
+        "access_log": access_log,
     }
     if reload:
         options["reload_dirs"] = reload_dirs

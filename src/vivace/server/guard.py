@@ -65,9 +65,7 @@ class Guarded(Protocol):
 
 
 class ConnectionGuard:
-    def __init__(
-        self, conn: Guarded, limits: ServerLimits, loop: asyncio.AbstractEventLoop
-    ) -> None:
+    def __init__(self, conn: Guarded, limits: ServerLimits, loop: asyncio.AbstractEventLoop) -> None:
         self._conn = conn
         self._head = Deadline(loop, limits.header_timeout, self._head_expired)
         self._body = Deadline(loop, limits.body_timeout, self._body_expired)

@@ -21,6 +21,7 @@ from uvicorn.server import ServerState
 from .guard import ConnectionGuard, check_capacity
 from .head import check_head, check_raw_head, head_size
 from .limits import DEFAULT_LIMITS, ServerLimits
+from .logs import emits_access_lines
 from .rejection import Rejected
 
 # The longest head terminator h11 accepts ("\r\n\r\n") past the size limit.
@@ -88,6 +89,7 @@ class H11Protocol(h11_impl.H11Protocol):
         limits: ServerLimits | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
+        self.access_log = emits_access_lines(self.access_logger)
         self.limits = limits or DEFAULT_LIMITS
         self.guard = ConnectionGuard(self, self.limits, self.loop)
         self.limited = LimitedConnection(self.limits, self._watch)

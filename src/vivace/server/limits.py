@@ -38,9 +38,7 @@ class ServerLimits:
             whole = field.name in _WHOLE_NUMBERS
             if not _is_positive(value, whole):
                 wanted = "a whole number" if whole else "a number of seconds"
-                raise ConfigError(
-                    f"ServerLimits.{field.name} = {value!r} is invalid: give {wanted} above 0"
-                )
+                raise ConfigError(f"ServerLimits.{field.name} = {value!r} is invalid: give {wanted} above 0")
 
 
 def _is_positive(value: object, whole: bool) -> bool:

@@ -14,9 +14,7 @@ from http import HTTPStatus
 class Rejected(Exception):
     """Refuse the request with ``status``; ``reason`` is a fixed, safe text."""
 
-    def __init__(
-        self, status: int, reason: str, headers: Iterable[tuple[bytes, bytes]] = ()
-    ) -> None:
+    def __init__(self, status: int, reason: str, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
         super().__init__(f"{status} {reason}")
         self.status = status
         self.reason = reason

@@ -21,11 +21,14 @@ def serve(
     log_level: str = "info",
     http: HttpImplementation = "httptools",
     reload_dirs: list[str] | None = None,
+    access_log: bool = True,
 ) -> None:
     """Run uvicorn with vivace's hardened protocols until interrupted (blocking).
 
     ``target`` is an ASGI app, or an import string ``"module:attr"``, which
-    uvicorn needs for ``workers > 1`` and ``reload``.
+    uvicorn needs for ``workers > 1`` and ``reload``. ``access_log`` writes a
+    line per response at INFO (uvicorn's default); ``vivace run`` turns it off
+    in production.
     """
     # uvicorn.run rather than Server(make_config(...)): it owns the choice
     # between one process, a worker pool and the reloader, whose signatures
@@ -43,5 +46,6 @@ def serve(
             log_level=log_level,
             http=http,
             reload_dirs=reload_dirs,
+            access_log=access_log,
         ),
     )

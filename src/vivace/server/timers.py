@@ -16,9 +16,7 @@ class Deadline:
     cancelling a timer each time. ``cancel()`` drops the timer for good.
     """
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, seconds: float, expired: Callable[[], None]
-    ) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float, expired: Callable[[], None]) -> None:
         self._loop = loop
         self._seconds = seconds
         self._expired = expired
