@@ -30,3 +30,28 @@ def client(app: App) -> Iterator[Callable[[], TestClient]]:
     yield start
     for test_client in made:
         test_client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """A throwaway PostgreSQL server (or ``VIVACE_TEST_POSTGRES_URL``) for the tests that use a database."""
+    import contextlib
+    import os
+
+    from db.conftest import PostgresServer, _throwaway_cluster
+
+    with contextlib.ExitStack() as stack:
+        url = os.environ.get("VIVACE_TEST_POSTGRES_URL") or stack.enter_context(_throwaway_cluster())
+        server = PostgresServer(url)
+        try:
+            yield server
+        finally:
+            server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on SQLite, then on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    return str(request.getfixturevalue("postgres_server").fresh_url())

@@ -207,16 +207,18 @@ def test_login_by_email(make_app: Callable[..., App], login_by: str) -> None:
                 assert other.login("alice").status_code == 400
 
 
-def test_unique_email_is_enforced_when_set(make_app: Callable[..., App]) -> None:
-    from vivace import ConfigError
+def test_unique_email_is_kept_by_the_database_for_auth_user(make_app: Callable[..., App]) -> None:
+    from vivace.db import IntegrityError
 
     app = make_app()
     app.db.create_all()
     user(app, "alice", email="a@example.com")
-    with pytest.raises(ConfigError, match="exists already"):
+    with pytest.raises(IntegrityError) as refused:
         user(app, "alice2", email="A@example.com")
-    relaxed = make_app(unique_email=False)
-    user(relaxed, "alice3", email="a@example.com")
+    assert refused.value.fields == ["email"]
+    relaxed = make_app(unique_email=False)  # the setting rules plain e-mail fields only
+    with pytest.raises(IntegrityError):
+        user(relaxed, "alice3", email="a@example.com")
 
 
 def test_plain_def_handlers_authenticate_and_log_in(make_app: Callable[..., App]) -> None:

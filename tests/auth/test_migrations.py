@@ -14,7 +14,7 @@ def test_the_auth_branch_creates_every_table_and_matches_the_models(make_app: Ca
     app = make_app()
     migrations = Migrations.for_app(app)
     steps = migrations.migrate()
-    assert [step.id for step in steps] == ["auth_0001"]
+    assert [step.id for step in steps] == ["auth_0001", "auth_0002"]
     assert migrations.changes("auth") == []
     tables = set(sa.inspect(app.db.database.engine).get_table_names())
     assert {

@@ -19,7 +19,7 @@ def test_the_whole_flow_on_postgresql(make_app: Callable[..., App], postgres_url
     async def me(request: Request) -> dict[str, str]:
         return {"user": request.user.username}
 
-    assert [step.id for step in Migrations.for_app(app).migrate()] == ["auth_0001"]
+    assert [step.id for step in Migrations.for_app(app).migrate()] == ["auth_0001", "auth_0002"]
     with serve(app, tables=False) as client:
         user(app, "alice", email="alice@example.com")
         assert Permission.objects.filter(label="auth", codename="change_user").exists()

@@ -42,9 +42,10 @@ from ..db import DatabaseError
 from . import csrf
 from .exceptions import NotAuthenticated
 from .mail import mailer_for
-from .models import AnonymousUser, APIToken, User
+from .models import AnonymousUser, APIToken, UniqueEmail, User, email_taken
 from .passwords import PasswordHasher, check_validator_names, validate_password
 from .permissions import sync_permissions
+from .policy import Policy, marked
 from .sessions import CookieStore, DatabaseStore, RedisConnections, RedisStore, Session, SessionStore
 from .throttling import DatabaseCounter, RedisCounter, Throttle
 from .tokens import (
@@ -67,47 +68,10 @@ logger = logging.getLogger("vivace.auth")
 T = TypeVar("T")
 
 CONTEXT_KEY = "vivace.auth"
-MARK = "__vivace_auth__"
 # Session keys of the auth battery itself.
 HASH_KEY = "_auth_hash"
 LEVEL_KEY = "_auth_level"
 MAX_COOKIE = 4096
-
-
-class Policy:
-    """What a route's decorators ask of the guard."""
-
-    __slots__ = ("csrf_always", "csrf_exempt", "token_only")
-
-    def __init__(self, *, csrf_exempt: bool = False, token_only: bool = False, csrf_always: bool = False):
-        self.csrf_exempt = csrf_exempt
-        self.token_only = token_only
-        self.csrf_always = csrf_always
-
-    @classmethod
-    def of(cls, route: Route) -> Policy:
-        marks: dict[str, Any] = {}
-        endpoint: Any = route.endpoint
-        while endpoint is not None:
-            marks = {**getattr(endpoint, MARK, {}), **marks}
-            endpoint = getattr(endpoint, "__wrapped__", None)
-        module = route.options.get("module")
-        if getattr(module, MARK, {}).get("token_only"):
-            marks["token_only"] = True
-        return cls(
-            csrf_exempt=bool(marks.get("csrf_exempt")),
-            token_only=bool(marks.get("token_only")),
-            csrf_always=bool(marks.get("csrf_always")),
-        )
-
-
-def marked(route: Route) -> bool:
-    endpoint: Any = route.endpoint
-    while endpoint is not None:
-        if getattr(endpoint, MARK, None):
-            return True
-        endpoint = getattr(endpoint, "__wrapped__", None)
-    return bool(getattr(route.options.get("module"), MARK, None))
 
 
 def user_id_of(user: Any) -> str:
@@ -178,11 +142,11 @@ class Auth:
         for route in app.router.routes:
             if route.options.get("auth_guarded") or "WEBSOCKET" in route.methods or _is_static(route):
                 continue
-            route.handler = self._guard(route.handler, Policy.of(route))
+            route.handler = self._guard(route.handler, Policy.of(route, token_only=self.settings.token_only))
             route.options["auth_guarded"] = True
 
     def _mount(self, app: App) -> None:
-        if self.settings.auth_prefix:
+        if self.settings.auth_prefix and not self.settings.token_only:
             from .views import pages
 
             app.register(pages(), prefix=self.settings.auth_prefix.rstrip("/"), namespace="auth")
@@ -294,6 +258,10 @@ class Auth:
         """Hash ``password`` into ``user.password`` (not saved)."""
         user.password = self.hasher.hash(password)
 
+    async def aset_password(self, user: Any, password: str) -> None:
+        """``set_password`` for async code: the hash (deliberately slow) runs in the thread pool."""
+        user.password = await self.app.pool.run(self.hasher.hash, password)
+
     def check_password(self, user: Any, password: str) -> bool:
         return self.hasher.verify(getattr(user, "password", "") or "", password)
 
@@ -310,14 +278,16 @@ class Auth:
     def create_user(
         self, username: str, password: str | None = None, *, email: str = "", **extra: Any
     ) -> Any:
-        """Make and save a user (sync code); with no password, the user cannot log in with one."""
+        """Make and save a user (sync code); with no password, the user cannot log in with one.
+
+        A username or e-mail address taken already raises ``IntegrityError`` naming the field
+        (a 409 out of a handler); a user model whose e-mail is not unique in the database gets
+        a ``ValidationError`` on ``email`` instead, while the ``unique_email`` setting is on.
+        """
         user = self._new_user(username, password, email, extra)
-        if (
-            email
-            and self.settings.unique_email
-            and self.user_model.objects.filter(email__iexact=email).exists()
-        ):
-            raise ConfigError(f"a user with e-mail {email!r} exists already (setting unique_email)")
+        taken = self._email_query(email)
+        if taken is not None and taken.exists():
+            raise email_taken()
         user.save()
         return user
 
@@ -325,14 +295,22 @@ class Auth:
         self, username: str, password: str | None = None, *, email: str = "", **extra: Any
     ) -> Any:
         user = await self.app.pool.run(self._new_user, username, password, email, extra)
-        if (
-            email
-            and self.settings.unique_email
-            and await self.user_model.objects.filter(email__iexact=email).aexists()
-        ):
-            raise ConfigError(f"a user with e-mail {email!r} exists already (setting unique_email)")
+        taken = self._email_query(email)
+        if taken is not None and await taken.aexists():
+            raise email_taken()
         await user.asave()
         return user
+
+    def _email_query(self, email: str) -> Any:
+        """The users sharing ``email`` when the app, not the database, must keep addresses unique."""
+        model = self.user_model
+        if (
+            not email
+            or not self.settings.unique_email
+            or isinstance(model._meta.get_field("email"), UniqueEmail)
+        ):
+            return None
+        return model.objects.filter(email__iexact=email)
 
     def create_superuser(self, username: str, password: str | None, *, email: str = "", **extra: Any) -> Any:
         return self.create_user(username, password, email=email, is_staff=True, is_superuser=True, **extra)
@@ -616,7 +594,8 @@ class RequestAuth:
     async def finish(self, response: Response) -> None:
         """Save the session, set or clear its cookie, and mark what the response depends on."""
         auth = self.auth
-        if self.token is not None:
+        if self.token is not None or self.policy.token_only:
+            # A token-only route neither reads nor sets the session cookie.
             _vary(response, "Authorization")
             return
         session = self._session

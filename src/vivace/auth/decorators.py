@@ -26,8 +26,9 @@ from ..core.exceptions import ConfigError
 from ..core.module import Module
 from ..core.requests import Request
 from ..core.responses import RedirectResponse
-from .battery import MARK, context_of
+from .battery import context_of
 from .exceptions import NotAuthenticated, PermissionDenied
+from .policy import MARK
 
 __all__ = [
     "aauthenticate",

@@ -22,7 +22,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from ..db import ManyToMany, Model, fields
+import sqlalchemy as sa
+
+from ..db import ManyToMany, Model, ValidationError, fields
 from ..db.migrations import register
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "Permission",
     "SessionRecord",
     "ThrottleRecord",
+    "UniqueEmail",
     "User",
 ]
 
@@ -125,11 +128,43 @@ class PermissionsMixin:
         return all(self.has_perm(p) for p in permissions)
 
 
+class UniqueEmail(fields.Email):
+    """An e-mail address that no two rows share, whatever its case; blank addresses are not counted.
+
+    Addresses are kept lowercase (saved as ``alice@example.com`` whatever was typed) and the
+    database keeps them unique: a unique index on the column for the rows whose address is not
+    blank (``uq_<table>_email``). Two requests racing to register one address cannot both win,
+    and the loser's ``IntegrityError`` names the field (a 409 out of a handler).
+    """
+
+    def pre_save(self, instance: Any, adding: bool) -> Any:
+        value = getattr(instance, self.attname)
+        if isinstance(value, str) and value != value.lower():
+            value = value.lower()
+            setattr(instance, self.attname, value)
+        return value
+
+    def on_model_ready(self) -> None:
+        assert self.model is not None
+        table = self.model._meta.table
+        assert table is not None
+        column = table.c[self.column]
+        given = column != ""
+        name = f"uq_{table.name}_{self.column}"
+        sa.Index(name, column, unique=True, sqlite_where=given, postgresql_where=given)
+
+
+def email_taken() -> ValidationError:
+    return ValidationError({"email": ["A user with this e-mail address exists already."]})
+
+
 class AbstractUser(PermissionsMixin, Model):
     """The fields and behaviour of a user; subclass it for a user model of your own."""
 
     username = fields.String(150, unique=True)
-    email = fields.Email(blank=True, default="", index=True)
+    # Unique in the database whatever its case (blank is allowed for any number of users). A user
+    # model that must allow shared addresses declares email = fields.Email(...) instead.
+    email = UniqueEmail(blank=True, default="")
     # An argon2id hash; "" for a user who cannot log in with a password.
     password = fields.String(255, blank=True, default="")
     is_active = fields.Boolean(default=True)
