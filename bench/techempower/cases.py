@@ -28,6 +28,7 @@ class Entry:
     target: str  # module:attribute, imported from APPS_DIR
     role: str  # "vivace", "ceiling" or "peer"
     workers: int = 1
+    options: tuple[str, ...] = ()  # more command-line options for the server
 
     @property
     def server_label(self) -> str:
@@ -37,9 +38,13 @@ class Entry:
             "granian": "granian (asgi)",
             "vivace-run": "vivace run (uvicorn, vivace's protocols)",
         }[self.server]
+        label = " ".join([label, *self.options])
         return f"{label}, {self.workers} workers" if self.workers > 1 else label
 
     def command(self, port: int) -> list[str]:
+        return [*self._command(port), *self.options]
+
+    def _command(self, port: int) -> list[str]:
         python = sys.executable
         host, workers = "127.0.0.1", str(self.workers)
         if self.server == "uvicorn":
@@ -133,6 +138,16 @@ def production_entries(workers: int) -> tuple[Entry, ...]:
     """vivace end to end on its production servers, each beside the raw ASGI app on the same server."""
     entries = [
         Entry("vivace @ vivace run", "vivace", "vivace-run", "vivace_app:app", "vivace", workers),
+        # Production without the access log is vivace run's default; with it, the line per response costs.
+        Entry(
+            "vivace @ vivace run --access-log",
+            "vivace",
+            "vivace-run",
+            "vivace_app:app",
+            "vivace",
+            workers,
+            ("--access-log",),
+        ),
         Entry("vivace @ uvicorn", "vivace", "uvicorn", "vivace_app:app", "vivace", workers),
         Entry("raw-asgi @ uvicorn", "raw-asgi", "uvicorn", "raw_asgi:app", "ceiling", workers),
     ]
