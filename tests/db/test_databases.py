@@ -219,3 +219,24 @@ def test_meta_database_must_be_a_name(multi: Setup) -> None:
         class Wrong(multi.Model):
             class Meta:
                 database = 3
+
+
+def test_fixtures_dump_and_load_each_models_database(multi: Setup) -> None:
+    from vivace.db.fixtures import dump, load
+
+    Author, _, Note = declare(multi)
+    multi.start()
+    Author.objects.create(name="ann")
+    Note.objects.create(text="kept")
+    records = dump(multi.registry)
+    assert {(r["model"], tuple(r["fields"].values())) for r in records} == {
+        ("test_databases.author", ("ann",)),
+        ("test_databases.note", ("kept",)),
+    }
+    Author.objects.all().delete()
+    Note.objects.all().delete()
+    with multi.queries() as sql:
+        assert load(multi.registry, records) == 2
+    assert sorted(set(where(sql))) == ["default", "other"]
+    assert [n.text for n in Note.objects.all()] == ["kept"]
+    assert [a.name for a in Author.objects.all()] == ["ann"]

@@ -23,8 +23,9 @@ from .exceptions import (
     ValidationError,
 )
 from .expressions import Avg, Count, F, Max, Min, Q, Sum
+from .managers import Manager
 from .models import Index, Model, UniqueConstraint
-from .query import Manager, QuerySet
+from .query import QuerySet
 from .registry import Registry, default_registry
 from .relations import CASCADE, PROTECT, RESTRICT, SET_NULL, ForeignKey, ManyToMany, OneToOne, fetch_related
 from .routing import Router

@@ -255,7 +255,7 @@ def _write(row: _Row, source: str) -> None:
     pk = opts.pk
     table = opts.table
     assert pk is not None and table is not None
-    database = model._meta.registry.require_database()
+    database = model._meta.registry.for_write(model)
     vendor = database.vendor
     fields = _table_order(table, [f for f in opts.concrete_fields if not f.primary_key])
     values = [_written(f, row.values[f.attname], vendor) for f in fields]
@@ -321,7 +321,7 @@ def _link(row: _Row, name: str, related: list[Any], source: str) -> None:
     through = m2m.through
     table = through._meta.table
     assert table is not None
-    database = through._meta.registry.require_database()
+    database = through._meta.registry.for_write(through)
     vendor = database.vendor
     source_field, target_field = m2m.source_field, m2m.target_field_link
     owner = _written(source_field, row.pk, vendor)
@@ -355,7 +355,7 @@ def _reset_sequences(models: Iterable[type[Model]]) -> None:
     for model in models:
         for owner in [model, *(m.through for m in _auto_many_to_many(model))]:
             pk = owner._meta.pk
-            database = owner._meta.registry.require_database()
+            database = owner._meta.registry.for_write(owner)
             if (
                 database.vendor == "postgresql"
                 and isinstance(pk, AutoField)
@@ -449,7 +449,7 @@ def _dependency_order(models: Iterable[type[Model]]) -> list[type[Model]]:
 def _databases(models: Iterable[type[Model]]) -> list[Database]:
     found: dict[int, Database] = {}
     for model in models:
-        database = model._meta.registry.require_database()
+        database = model._meta.registry.for_write(model)
         found.setdefault(id(database), database)
     return list(found.values())
 

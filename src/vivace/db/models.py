@@ -20,7 +20,7 @@ from .fields import AutoField, Field
 from .registry import Registry, default_registry
 
 if TYPE_CHECKING:
-    from .query import Manager
+    from .managers import Manager
 
 
 class Options:
@@ -234,7 +234,7 @@ class ModelBase(type):
             ready = getattr(field, "on_model_ready", None)
             if ready is not None:
                 ready()
-        from .query import Manager
+        from .managers import Manager
 
         if "objects" not in namespace:
             cls.objects = Manager()

@@ -24,7 +24,7 @@ class RawQuery(Generic[M]):
         self.params = params
 
     def _fetch(self) -> Operation[list[M]]:
-        database = self.model._meta.registry.require_database()
+        database = self.model._meta.registry.for_read(self.model)
         result = yield Statement(self.sql, self.params, raw=True)
         by_column = {f.column: f for f in self.model._meta.concrete_fields}
         by_column.update({f.attname: f for f in self.model._meta.concrete_fields})
@@ -48,7 +48,7 @@ class RawQuery(Generic[M]):
         ]
 
     def __iter__(self) -> Iterator[M]:
-        return iter(run_sync(self.model._meta.registry.require_database(), self._fetch()))
+        return iter(run_sync(self.model._meta.registry.for_read(self.model), self._fetch()))
 
     def __await__(self) -> Generator[Any, None, list[M]]:
-        return run_async(self.model._meta.registry.require_database(), self._fetch()).__await__()
+        return run_async(self.model._meta.registry.for_read(self.model), self._fetch()).__await__()

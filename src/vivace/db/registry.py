@@ -115,14 +115,16 @@ class Registry:
     def for_read(self, model: type[ModelClass], hint: str | None = None) -> Database:
         """The database ``model`` reads from; ``hint`` is the database of the instance a query starts at."""
         if not self.routed:
-            return self.require_database()
+            database = self.database  # get(pk=...)'s path: no second call while one database serves all
+            return database if database is not None else self.require_database()
         from .routing import route
 
         return route(self, model, False, hint)
 
     def for_write(self, model: type[ModelClass], hint: str | None = None) -> Database:
         if not self.routed:
-            return self.require_database()
+            database = self.database
+            return database if database is not None else self.require_database()
         from .routing import route
 
         return route(self, model, True, hint)

@@ -20,7 +20,8 @@ from ..core.exceptions import ConfigError
 from .exceptions import FieldError
 from .fields import Field
 from .lookups import MAX_IN_VALUES
-from .query import Manager, QuerySet
+from .managers import Manager
+from .query import QuerySet
 from .routing import check_relation
 from .runner import Operation, run_async, run_sync
 

@@ -153,7 +153,8 @@ class PostgresBackend:
             raise self._translate(exc) from None
 
     def release(self, connection: Any) -> None:
-        if connection.pgconn.transaction_status == IDLE and _reusable(connection):
+        # Kept idle even if it expired meanwhile: acquire() checks, once per statement.
+        if connection.pgconn.transaction_status == IDLE:
             self._idle.append(connection)
         else:
             self._sync_pool().putconn(connection)
@@ -234,7 +235,7 @@ class PostgresBackend:
             raise self._translate(exc) from None
 
     async def arelease(self, connection: Any) -> None:
-        if connection.pgconn.transaction_status == IDLE and _reusable(connection):
+        if connection.pgconn.transaction_status == IDLE:
             self._aidle.setdefault(asyncio.get_running_loop(), []).append(connection)
         else:
             await (await self._async_pool()).putconn(connection)
