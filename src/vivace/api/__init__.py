@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from ..core import batteries
 from .battery import Api, mount
+from .constraints import Int64, NonBlank
 from .exceptions import ValidationFailed
 from .params import Body, Cookie, Depends, File, Form, Header, Param, Path, Query, UploadFile
 from .planner import plan_handler
@@ -35,6 +36,8 @@ __all__ = [
     "File",
     "Form",
     "Header",
+    "Int64",
+    "NonBlank",
     "Param",
     "Path",
     "Query",

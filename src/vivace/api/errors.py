@@ -35,8 +35,12 @@ FIELD_ERROR_SCHEMA: dict[str, Any] = {
         "field": {"type": "string", "description": "The parameter's name, or a dotted path in the body"},
         "pointer": {"type": "string", "description": "The place in the body as a JSON pointer (RFC 6901)"},
         "message": {"type": "string"},
+        "code": {
+            "type": "string",
+            "description": "A stable code for messages an app may reword: blank, unique, not_found",
+        },
     },
-    "required": ["in", "field", "message"],
+    "required": ["field", "message"],
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {

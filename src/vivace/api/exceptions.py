@@ -1,9 +1,9 @@
 """Errors of the api battery.
 
-    HTTPException (vivace.core)
-     └── ValidationFailed       422: the request's path, query, headers, cookies or body
-                                do not fit the handler's signature; ``errors`` lists each
-                                problem as {"in", "field", "message"} (and "pointer" in a body)
+HTTPException (vivace.core)
+ └── ValidationFailed       422: the request's path, query, headers, cookies or body
+                            do not fit the handler's signature; ``errors`` lists each
+                            problem as {"in", "field", "message"} (and "pointer" in a body)
 """
 
 from __future__ import annotations

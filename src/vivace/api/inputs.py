@@ -242,9 +242,7 @@ def malformed(reason: str) -> BadRequest:
     return BadRequest(message, errors=[body_error([], message)])
 
 
-def form_reader(
-    name: str, annotation: Any, required: bool, default: Any, file: bool
-) -> AsyncReader:
+def form_reader(name: str, annotation: Any, required: bool, default: Any, file: bool) -> AsyncReader:
     """One field (or the files) of a url-encoded or multipart form."""
     multiple = item_type(annotation) is not None
     convert = None if file else _converter(annotation)

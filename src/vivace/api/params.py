@@ -184,9 +184,7 @@ def item_type(annotation: Any) -> Any | None:
 def is_pydantic_model(annotation: Any) -> bool:
     pydantic = sys.modules.get("pydantic")
     return (
-        pydantic is not None
-        and isinstance(annotation, type)
-        and issubclass(annotation, pydantic.BaseModel)
+        pydantic is not None and isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)
     )
 
 

@@ -29,6 +29,7 @@ from ..core.exceptions import ConfigError
 from ..core.handlers import HandlerSignature, to_response
 from ..core.requests import Request
 from ..core.responses import Response
+from .constraints import bounded
 from .exceptions import ValidationFailed
 from .inputs import (
     AsyncReader,
@@ -306,11 +307,14 @@ class _Planner:
         if location == "path":
             if p.name not in path_params:
                 raise ConfigError(f"{where}: {p.name!r} is marked Path() but the route has no <{p.name}>")
-            spec = Input("path", p.name, annotation if annotation is not _EMPTY else Any, True, None, marker)
-            plan.inputs.append(spec)
+            typed = Any
             if annotation is not _EMPTY:
                 enough = _converter_is_enough(annotation, self.converters.get(p.name))
                 plan.path_only = plan.path_only and enough
+                # The route's converter bounds what it gives; a type it does not give is bounded here.
+                typed = annotation if enough else bounded(annotation)
+            spec = Input("path", p.name, typed, True, None, marker)
+            plan.inputs.append(spec)
             reader = path_reader(spec)
             plan.simple.append((p.name, reader))
             return
@@ -325,11 +329,11 @@ class _Planner:
                 )
             if location == "cookie" and item_type(typed) is not None:
                 raise ConfigError(f"{where}: cookie {p.name!r} cannot be a list")
-            spec = Input(location, name, typed, required, value_default, marker)
+            spec = Input(location, name, bounded(typed), required, value_default, marker)
             plan.inputs.append(spec)
             if not required and value_default is None:
                 # Absent gives None; a value that is sent must be the type itself.
-                spec = dataclasses.replace(spec, type=without_none(typed)[0])
+                spec = dataclasses.replace(spec, type=without_none(spec.type)[0])
             plan.simple.append((p.name, text_reader(spec)))
         elif location == "body":
             if plan.body is not None or plan.forms:

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from .constraints import BLANK, BLANK_MESSAGE
 from .exceptions import ValidationFailed
 
 FieldError = dict[str, Any]
@@ -71,9 +72,16 @@ def from_msgspec(exc: msgspec.ValidationError, where: str, prefix: Iterable[str 
     if message.startswith(_MISSING) and message.endswith("`"):
         # The error is the missing field's, not the object's.
         steps = [*steps, message[len(_MISSING) : -1]]
+    coded = BLANK if message == BLANK_MESSAGE else None
+    if coded is not None:
+        message = coded["message"]
     if where == "body":
-        return body_error([*prefix, *steps], message)
-    return error(where, ".".join(str(s) for s in [*prefix, *steps]), message)
+        found = body_error([*prefix, *steps], message)
+    else:
+        found = error(where, ".".join(str(s) for s in [*prefix, *steps]), message)
+    if coded is not None:
+        found["code"] = coded["code"]
+    return found
 
 
 def from_pydantic(exc: Any) -> list[FieldError]:
@@ -109,9 +117,15 @@ def as_validation_failed(exc: BaseException) -> ValidationFailed | None:
     return ValidationFailed(from_model_errors(exc.errors))  # type: ignore[attr-defined]
 
 
-def errors_by_field(exc: Any) -> dict[str, list[str]]:
-    """``{field: [messages]}`` from an HTTP error's ``errors``: for formatters of other dialects."""
+def errors_by_field(exc: Any, messages: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+    """``{field: [messages]}`` from an HTTP error's ``errors``: for formatters of other dialects.
+
+    ``messages`` rewords the errors that carry a stable ``code``, in the app's words:
+    ``{"blank": "can't be blank", "unique": "has already been taken", "not_found": "not found"}``.
+    """
+    reworded = messages or {}
     grouped: dict[str, list[str]] = {}
     for item in getattr(exc, "errors", None) or ():
-        grouped.setdefault(str(item.get("field", "")), []).append(str(item.get("message", "")))
+        message = reworded.get(item.get("code"), item.get("message", ""))
+        grouped.setdefault(str(item.get("field", "")), []).append(str(message))
     return grouped
