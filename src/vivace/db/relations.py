@@ -285,7 +285,9 @@ class RelatedManager(Manager[Any]):
         self.instance = instance
 
     def get_queryset(self) -> QuerySet[Any]:
-        query = self.relation.model.objects._hinted(self.instance._state.db)
+        query = QuerySet(self.relation.model)
+        if query.model._meta.registry.routed:
+            query._hint = self.instance._state.db
         query = query.filter(**{self.relation.field.name: self.instance.pk})
         cached = self.instance._state.cache.get(self.relation.accessor_name)
         if cached is not None:
