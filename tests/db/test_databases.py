@@ -240,3 +240,28 @@ def test_fixtures_dump_and_load_each_models_database(multi: Setup) -> None:
     assert sorted(set(where(sql))) == ["default", "other"]
     assert [n.text for n in Note.objects.all()] == ["kept"]
     assert [a.name for a in Author.objects.all()] == ["ann"]
+
+
+def test_using_none_leaves_the_choice_to_the_model(multi: Setup) -> None:
+    _, _, Note = declare(multi)
+    multi.start()
+    Note.objects.create(text="n")
+    with multi.queries() as sql:
+        assert Note.objects.using("default").using(None).count() == 1
+    assert where(sql) == ["other"]
+
+
+def test_atomic_by_name_on_the_default_registry(multi: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vivace.db import default_registry
+
+    _, _, Note = declare(multi)
+    multi.start()
+    # As when the app serving the default registry's models has these databases.
+    monkeypatch.setattr(default_registry, "database", multi.app.db.database)
+    monkeypatch.setattr(default_registry, "databases", multi.app.db.databases)
+    with pytest.raises(RuntimeError), atomic(using="other"):
+        Note.objects.create(text="undone")
+        raise RuntimeError("roll back")
+    assert Note.objects.count() == 0
+    with pytest.raises(ConfigError, match="no database named 'nope'"), atomic(using="nope"):
+        pass

@@ -90,12 +90,13 @@ class QuerySet(Generic[M]):
     def all(self) -> QuerySet[M]:
         return self._clone()
 
-    def using(self, name: str) -> QuerySet[M]:
-        """Run this query on the database called ``name`` (one of the app's ``databases``)."""
+    def using(self, name: str | None) -> QuerySet[M]:
+        """Run this query on the database called ``name`` (one of the app's ``databases``);
+        ``None`` leaves the choice to the router and the model again."""
         registry = self.model._meta.registry
-        if registry.databases:
+        if name is not None and registry.databases:
             registry.named(name)  # an unknown name fails here, listing the configured ones
-        elif not isinstance(name, str):
+        elif name is not None and not isinstance(name, str):
             raise TypeError(f"using() takes a database's name, not {name!r}")
         clone = self._clone()
         clone._using = name
