@@ -13,6 +13,11 @@ endpoint, warms each case up, then times interleaved rounds with ``wrk`` on
 core 1. It writes ``bench/results/techempower[-production][-smoke].{md,json}``
 (or ``--output PREFIX``) and exits 1 when any case is missing or fails its
 checks.
+
+To see where the time goes, ``inprocess.py`` calls each app in a loop without
+a server (``--cprofile N`` to profile it) and ``protocols.py`` measures the
+server's own cost per request, uvicorn's protocol against vivace's, with and
+without the access log.
 """
 
 from __future__ import annotations
