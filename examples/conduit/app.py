@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from vivace import App, HTTPException, JSONResponse, Module, Request, Response
-from vivace.api import errors_by_field
-from vivace.auth import AbstractUser, aauthenticate, login_required, token_only
-from vivace.db import CASCADE, Count, IntegrityError, Model, ObjectDoesNotExist, fields
+from vivace import App, HTTPException, JSONResponse, Module, Request, Response, slugify
+from vivace.api import NonBlank, errors_by_field
+from vivace.auth import AbstractUser, aauthenticate, login_required
+from vivace.db import CASCADE, Count, Model, fields
 
 app = App(
     __name__,
     auth_scheme="Token",
+    token_only=True,
     user_model="app.User",
     login_by="email",
-    auth_prefix="",
     password_validators=["length"],
 )
-api = token_only(Module("api", __name__))
+api = Module("api", __name__)
 
 
 class User(AbstractUser):
@@ -58,40 +57,40 @@ class Comment(Model):
 
 
 class Registration(Struct):
-    username: str
-    email: str
-    password: str
+    username: NonBlank
+    email: NonBlank
+    password: NonBlank
 
 
 class Credentials(Struct):
-    email: str
-    password: str
+    email: NonBlank
+    password: NonBlank
 
 
 class UserChanges(Struct):
-    username: str | UnsetType = UNSET
-    email: str | UnsetType = UNSET
-    password: str | UnsetType = UNSET
+    username: NonBlank | UnsetType = UNSET
+    email: NonBlank | UnsetType = UNSET
+    password: NonBlank | UnsetType = UNSET
     bio: str | UnsetType | None = UNSET
     image: str | UnsetType | None = UNSET
 
 
 class NewArticle(Struct):
-    title: str
-    description: str
-    body: str
+    title: NonBlank
+    description: NonBlank
+    body: NonBlank
     tagList: list[Annotated[str, Meta(max_length=100)]] = []
 
 
 class ArticleChanges(Struct):
-    title: str | UnsetType = UNSET
-    description: str | UnsetType = UNSET
-    body: str | UnsetType = UNSET
+    title: NonBlank | UnsetType = UNSET
+    description: NonBlank | UnsetType = UNSET
+    body: NonBlank | UnsetType = UNSET
     tagList: list[Annotated[str, Meta(max_length=100)]] | UnsetType = UNSET
 
 
 class NewComment(Struct):
-    body: str
+    body: NonBlank
 
 
 class RegistrationBody(Struct):
@@ -125,8 +124,13 @@ def error(status: int, field: str, message: str) -> HTTPException:
     return HTTPException(status, f"{field} {message}", errors=[{"field": field, "message": message}])
 
 
+WORDS = {"blank": "can't be blank", "unique": "has already been taken", "not_found": "not found"}
+
+
 def realworld_errors(request: Request, exc: HTTPException) -> Response:
-    errors = {field.rpartition(".")[2] or "body": texts for field, texts in errors_by_field(exc).items()}
+    errors = {
+        field.rpartition(".")[2] or "body": texts for field, texts in errors_by_field(exc, WORDS).items()
+    }
     if not errors and exc.status_code == 401:
         errors = {"token": ["is invalid" if "authorization" in request.headers else "is missing"]}
     return JSONResponse({"errors": errors or {"body": [exc.detail]}}, exc.status_code, exc.headers)
@@ -135,22 +139,9 @@ def realworld_errors(request: Request, exc: HTTPException) -> Response:
 app.error_formatter = realworld_errors
 
 
-@app.errorhandler(ObjectDoesNotExist)
-def not_found(request: Request, exc: ObjectDoesNotExist) -> None:
-    model = type(exc).__qualname__.split(".")[0]
-    raise error(404, "profile" if model == "User" else model.lower(), "not found")
-
-
-@app.errorhandler(IntegrityError)
-def conflict(request: Request, exc: IntegrityError) -> None:
-    raise error(409, "body", "conflicts with existing data")
-
-
-def require(**values: object) -> None:
-    """422 naming every field given as blank."""
-    blank = [name for name, value in values.items() if isinstance(value, str) and not value.strip()]
-    if blank:
-        raise HTTPException(422, errors=[{"field": name, "message": "can't be blank"} for name in blank])
+@app.errorhandler(User.DoesNotExist)
+def no_profile(request: Request, exc: User.DoesNotExist) -> None:
+    raise error(404, "profile", "not found")
 
 
 # Users and profiles --------------------------------------------------------------------------
@@ -177,17 +168,6 @@ def profile_out(user: User, following: bool) -> dict[str, object]:
     }
 
 
-async def check_taken(username: str | UnsetType, email: str | UnsetType, pk: int | None = None) -> None:
-    users = User.objects.exclude(pk=pk) if pk is not None else User.objects.all()
-    taken = []
-    if username is not UNSET and await users.filter(username=username).aexists():
-        taken.append({"field": "username", "message": "has already been taken"})
-    if email is not UNSET and await users.filter(email__iexact=email).aexists():
-        taken.append({"field": "email", "message": "has already been taken"})
-    if taken:
-        raise HTTPException(409, errors=taken)
-
-
 def check_password(password: str, user: User | None = None) -> None:
     problems = app.auth.validate_password(password, user)
     if problems:
@@ -197,8 +177,6 @@ def check_password(password: str, user: User | None = None) -> None:
 @api.post("/users", status_code=201)
 async def register(request: Request, body: RegistrationBody) -> dict[str, object]:
     new = body.user
-    require(username=new.username, email=new.email, password=new.password)
-    await check_taken(new.username, new.email)
     check_password(new.password)
     user = await app.auth.acreate_user(new.username, new.password, email=new.email)
     return user_out(user)
@@ -206,7 +184,6 @@ async def register(request: Request, body: RegistrationBody) -> dict[str, object
 
 @api.post("/users/login")
 async def log_in(request: Request, body: LoginBody) -> dict[str, object]:
-    require(email=body.user.email, password=body.user.password)
     user = await aauthenticate(request, body.user.email, body.user.password)
     if user is None:
         raise error(401, "credentials", "invalid")
@@ -223,17 +200,15 @@ async def current_user(request: Request) -> dict[str, object]:
 @login_required
 async def update_user(request: Request, body: UserChangesBody) -> dict[str, object]:
     changes, user = body.user, request.user
-    require(username=changes.username, email=changes.email, password=changes.password)
     if changes.image and not changes.image.startswith(("https://", "http://")):
         raise error(422, "image", "must be an http or https URL")
-    await check_taken(changes.username, changes.email, user.pk)
     for name in ("username", "email", "bio", "image"):
         value = getattr(changes, name)
         if value is not UNSET:
             setattr(user, name, value or None)
     if changes.password is not UNSET:
         check_password(changes.password, user)
-        await app.pool.run(app.auth.set_password, user, changes.password)
+        await app.auth.aset_password(user, changes.password)
     await user.asave()
     return user_out(user)
 
@@ -270,7 +245,7 @@ async def unfollow(request: Request, username: str) -> dict[str, object]:
 # Articles, favorites, tags -------------------------------------------------------------------
 
 Limit = Annotated[int, Meta(ge=1, le=100)]
-Offset = Annotated[int, Meta(ge=0, le=2**31 - 1)]
+Offset = Annotated[int, Meta(ge=0)]
 
 
 def articles() -> object:
@@ -349,8 +324,8 @@ async def tags_named(names: list[str]) -> list[Tag]:
     return [(await Tag.objects.aget_or_create(name=name))[0] for name in dict.fromkeys(names) if name]
 
 
-def slugify(title: str) -> str:
-    words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:200]
+def new_slug(title: str) -> str:
+    words = slugify(title, max_length=200)
     return f"{words}-{secrets.token_hex(4)}" if words else secrets.token_hex(8)
 
 
@@ -358,9 +333,8 @@ def slugify(title: str) -> str:
 @login_required
 async def create_article(request: Request, body: NewArticleBody) -> dict[str, object]:
     new = body.article
-    require(title=new.title, description=new.description, body=new.body)
     article = await Article.objects.acreate(
-        slug=slugify(new.title),
+        slug=new_slug(new.title),
         title=new.title,
         description=new.description,
         body=new.body,
@@ -381,7 +355,6 @@ async def own_article(request: Request, slug: str) -> Article:
 @login_required
 async def update_article(request: Request, slug: str, body: ArticleChangesBody) -> dict[str, object]:
     changes = body.article
-    require(title=changes.title, description=changes.description, body=changes.body)
     article = await own_article(request, slug)
     for name in ("title", "description", "body"):
         if getattr(changes, name) is not UNSET:
@@ -445,7 +418,6 @@ async def list_comments(request: Request, slug: str) -> dict[str, object]:
 @api.post("/articles/<slug>/comments", status_code=201)
 @login_required
 async def add_comment(request: Request, slug: str, body: NewCommentBody) -> dict[str, object]:
-    require(body=body.comment.body)
     article = await Article.objects.aget(slug=slug)
     comment = await Comment.objects.acreate(article=article, author=request.user, body=body.comment.body)
     return {"comment": (await comments_out(request.user, [comment]))[0]}
