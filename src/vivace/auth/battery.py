@@ -227,7 +227,12 @@ class Auth:
         if not label:
             return User
         from ..db import default_registry
+        from ..db.models import _label_from_module
 
+        if "." not in label:
+            # A bare name is a model of the app's own module, under the label its models take there
+            # (app.py's User is app.User), whatever the file is called or however it is imported.
+            label = f"{_label_from_module(self.app.import_name)}.{label}"
         try:
             return default_registry.get_model(label)
         except LookupError as exc:

@@ -109,7 +109,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # models of AbstractUser keep addresses unique in the database whatever this says; it rules
     # a user model of your own whose email is a plain fields.Email.
     unique_email: bool = True
-    # A user model of your own (its label, e.g. "accounts.Account"); none means auth.User.
+    # A user model of your own (its label, e.g. "accounts.Account", or a bare name such as "User"
+    # for a model of the app's own module); none means auth.User.
     user_model: str | None = None
     # Where sessions live: "auto" is "redis" when redis_url (or REDIS_URL) is set, else "database";
     # "cookie" keeps them in a signed cookie.
