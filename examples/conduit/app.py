@@ -16,7 +16,7 @@ app = App(
     __name__,
     auth_scheme="Token",
     token_only=True,
-    user_model="app.User",
+    user_model="User",
     login_by="email",
     password_validators=["length"],
 )
