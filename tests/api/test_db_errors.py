@@ -145,7 +145,7 @@ def test_a_unique_conflict_is_a_409_naming_the_field(served: Served, style: str)
     response = served.client.post(f"/{style}/authors/ann")
     assert response.status_code == 409
     problem = response.json()
-    assert problem["detail"] == "A author with this name already exists."
+    assert problem["detail"] == "Author with this name already exists."
     assert problem["errors"] == [{"field": "name", "message": "already exists", "code": "unique"}]
     for leak in ("UNIQUE", "unique constraint", "dberrors_author", "INSERT", "duplicate key"):
         assert leak not in response.text
@@ -157,6 +157,7 @@ def test_a_constraint_on_two_fields_names_both(served: Served) -> None:
     response = served.client.post("/authors/ann/posts/hello")
     assert response.status_code == 409
     assert [error["field"] for error in response.json()["errors"]] == ["author", "title"]
+    assert response.json()["detail"] == "Blog post with this author and title already exists."
 
 
 def test_a_protected_delete_is_a_409_without_fields(served: Served) -> None:

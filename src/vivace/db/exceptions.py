@@ -105,7 +105,7 @@ class IntegrityError(DatabaseError, HTTPException):
         if not self.fields:
             return "The change conflicts with existing data."
         name = self.model._meta.verbose_name
-        return f"A {name} with this {' and '.join(self.fields)} already exists."
+        return f"{name[:1].upper()}{name[1:]} with this {' and '.join(self.fields)} already exists."
 
     def __str__(self) -> str:
         return str(self.args[0])
