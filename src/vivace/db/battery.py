@@ -4,8 +4,8 @@ The ``"default"`` database comes from the ``database_url`` setting, else
 the ``DATABASE_URL`` environment variable, else a SQLite file ``db.sqlite3``
 beside the app; the ``databases`` setting names more, and a router
 (``database_router``, or ``app.db.router = ...``) picks each model's
-database (see ``routing.py``). An app uses the default registry's models (its own, and
-those of batteries such as auth) unless another running app holds them: a
+database (see ``routing.py``). An app uses the default registry's models
+(its own, and those of batteries such as auth) unless another running app holds them: a
 registry serves one running app at a time and is released at shut-down. A
 test or an app with its own ``Registry()`` calls ``app.db.use(registry)``.
 Every statement is announced on the app's event bus as ``"db.query"`` (sql,
@@ -24,7 +24,7 @@ from ..core.exceptions import ConfigError
 from ..core.types import ASGIApp, Receive, Scope, Send
 from .database import Database
 from .registry import Registry, default_registry
-from .routing import check_router, load_router, tables_for
+from .routing import check_router, load_router, tables_for, unknown_database
 from .transactions import atomic
 
 if TYPE_CHECKING:
@@ -79,8 +79,7 @@ class DataLayer:
         """The database called ``name``; an unknown name is an error listing the configured ones."""
         database = self.databases.get(name) if isinstance(name, str) else None
         if database is None:
-            known = ", ".join(repr(n) for n in sorted(self.databases))
-            raise ConfigError(f"no database named {name!r}; the configured databases are: {known}")
+            raise unknown_database(name, self.databases)
         return database
 
     def _bind(self, registry: Registry) -> None:

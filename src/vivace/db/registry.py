@@ -134,8 +134,9 @@ class Registry:
         database = self.databases.get(name) if isinstance(name, str) else None
         if database is None:
             self.require_database()
-            known = ", ".join(repr(n) for n in sorted(self.databases))
-            raise ConfigError(f"no database named {name!r}; the configured databases are: {known}")
+            from .routing import unknown_database
+
+            raise unknown_database(name, self.databases)
         return database
 
     def require_database(self) -> Database:

@@ -21,6 +21,7 @@ instance is written to.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -48,6 +49,11 @@ class Router:
 
     def db_for_write(self, model: type[Model]) -> str | None:
         return None
+
+
+def unknown_database(name: object, known: Iterable[str]) -> ConfigError:
+    names = ", ".join(repr(n) for n in sorted(known))
+    return ConfigError(f"no database named {name!r}; the configured databases are: {names}")
 
 
 def route(registry: Registry, model: type[Model], write: bool, hint: str | None) -> Database:
