@@ -213,3 +213,12 @@ def test_default_may_be_named_in_databases(tmp_path: Path) -> None:
     app = App("t", root=tmp_path, databases={"default": url})
     assert app.db.database.url.database == str(tmp_path / "main.sqlite3")
     assert list(app.db.databases) == ["default"]
+
+
+def test_named_databases_are_checked_at_start_up(tmp_path: Path) -> None:
+    app = App("t", root=tmp_path, databases={"replica": "mysql://x/y"})
+    with pytest.raises(ConfigError, match=r"setting databases\['replica'\]"):
+        app.prepare()
+    app = App("t", root=tmp_path, database_router="no_such_module_here:Router")
+    with pytest.raises(ConfigError, match="setting database_router"):
+        app.prepare()

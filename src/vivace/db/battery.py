@@ -225,8 +225,13 @@ def owns_default_models(app: App) -> bool:
 
 
 def _start(app: App) -> None:
-    if "db" not in app.__dict__ and owns_default_models(app):
-        app.db  # noqa: B018 - builds the data layer so the app's models get a database
+    if "db" in app.__dict__:
+        return
+    settings = app.settings
+    # Builds the data layer so the app's models get a database, and named databases and a
+    # router are checked at start-up rather than at the first query.
+    if settings.databases or settings.database_router or owns_default_models(app):
+        app.db  # noqa: B018
 
 
 batteries.provide("db", DataLayer)
