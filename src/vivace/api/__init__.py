@@ -13,6 +13,11 @@ return annotation documents and encodes the answer::
     @app.post("/api/predict", status_code=200)
     async def predict(request, body: IrisIn) -> Prediction: ...
 
+A typed ``int`` parameter is a signed 64-bit integer unless it states its own
+bounds; ``NonBlank`` is a string with a visible character, refused with the
+stable error code ``"blank"`` that a formatter may reword
+(``errors_by_field(exc, {"blank": "can't be blank"})``).
+
 Importing this package registers the battery with the core: ``app.api`` and
 the planner of typed handlers. The core imports it by itself when the first
 handler that needs it is registered.

@@ -16,6 +16,10 @@ decorator (``@login_required``, ``@permission_required``, ``@staff_required``,
   ``Cache-Control`` on the response;
 - adds ``csrf_token()`` and ``csrf_input()`` to the templates.
 
+With the ``token_only`` setting (an API authenticated by token only) every
+route is ``@token_only``: no cookie is read or set, no CSRF check runs and
+no page is mounted.
+
 An app that does none of this runs exactly as before: no table is read, no
 cookie set, no wrapper called. ``request.user`` or ``login()`` in an app
 whose auth is off is a ``ConfigError`` that says how to switch it on.
