@@ -73,3 +73,35 @@ def test_an_unknown_name_says_which_label_it_tried(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "setting user_model = 'shop.Customer'" in done.stderr
     assert "no model 'shop.Customer'" in done.stderr
+
+
+PLAIN_EMAIL = f"""
+import sys
+from vivace import App
+from vivace.auth import AbstractUser
+from vivace.db import ValidationError, fields
+
+app = App(__name__, secret_key={SECRET!r}, user_model="Member", unique_email=sys.argv[1] == "on", **{CHEAP!r})
+
+
+class Member(AbstractUser):
+    email = fields.Email(blank=True, default="")  # shared addresses allowed by the table
+
+
+app.db.create_all()
+app.auth.create_user("ann", None, email="ann@example.com")
+try:
+    app.auth.create_user("bob", None, email="ANN@example.com")
+except ValidationError as exc:
+    print("refused", exc.errors)
+else:
+    print("made", Member.objects.filter(email__iexact="ann@example.com").count())
+"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"), [("on", "refused {'email': ['A user with this e-mail address"), ("off", "made 2")]
+)
+def test_a_plain_email_field_is_ruled_by_the_setting(tmp_path: Path, setting: str, said: str) -> None:
+    (tmp_path / "club.py").write_text(PLAIN_EMAIL)
+    assert run([sys.executable, "club.py", setting], tmp_path).startswith(said)
