@@ -84,6 +84,14 @@ def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
     async def remove(request: Request, name: str) -> None:
         await (await Author.objects.aget(name=name)).adelete()
 
+    @app.post("/untyped/authors/<name>")
+    def untyped_add(request, name):  # type: ignore[no-untyped-def]  # the core's wrapper, not vivace.api's
+        return {"id": Author.objects.create(name=name, city=request.query_params.get("city", "")).pk}
+
+    @app.get("/untyped/authors/<id>")
+    async def untyped_get(request, id):  # type: ignore[no-untyped-def]
+        return {"name": (await Author.objects.aget(pk=id)).name}
+
     with TestClient(app) as client:
         yield Served(app, client, Author)
     app.db.database.close()
@@ -190,3 +198,50 @@ def test_unknown_constraints_name_no_field() -> None:
     )
     assert (exc.fields, exc.errors, exc.status_code) == ([], None, 409)
     assert "NOT NULL" in str(exc) and "NOT NULL" not in exc.detail
+
+
+def test_a_model_validation_error_out_of_an_untyped_handler_is_a_422(served: Served) -> None:
+    response = served.client.post(f"/untyped/authors/{'n' * 41}?city={'c' * 41}")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == "The request did not validate: 2 problems."
+    assert {error["field"] for error in body["errors"]} == {"name", "city"}
+    assert all("40 characters" in error["message"] for error in body["errors"])
+    assert served.Author.objects.count() == 0
+
+
+@pytest.mark.parametrize("id", ["ten", str(10**25)])
+def test_a_bad_primary_key_out_of_an_untyped_handler_is_a_422_naming_it(served: Served, id: str) -> None:
+    response = served.client.get(f"/untyped/authors/{id}")
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["id"]
+
+
+def test_an_errorhandler_for_validation_errors_still_takes_over(served: Served) -> None:
+    from vivace.db import ValidationError
+
+    @served.app.errorhandler(ValidationError)
+    def own_words(request: Request, exc: ValidationError) -> JSONResponse:
+        return JSONResponse({"invalid": sorted(exc.errors)}, 400)
+
+    response = served.client.post(f"/untyped/authors/{'n' * 41}")
+    assert (response.status_code, response.json()) == (400, {"invalid": ["name"]})
+
+
+def test_without_typed_handlers_the_core_answers_the_422(tmp_path: Path, database_url: str) -> None:
+    registry, Author, _ = models()
+    app = App("t", root=tmp_path, database_url=database_url)
+    app.db.use(registry)
+    app.db.create_all()
+
+    @app.post("/authors/<name>")
+    async def add(request, name):  # type: ignore[no-untyped-def]
+        return {"id": (await Author.objects.acreate(name=name)).pk}
+
+    with TestClient(app) as client:
+        response = client.post(f"/authors/{'n' * 41}")
+        assert "api" not in app.extensions  # no planner: the core answers alone
+    app.db.database.close()
+    assert response.status_code == 422
+    assert response.json()["detail"] == "The request did not validate: 1 problem."
+    assert [error["field"] for error in response.json()["errors"]] == ["name"]

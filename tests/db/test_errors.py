@@ -97,6 +97,35 @@ def test_wrong_typed_or_too_long_values_name_the_field(db: DB, blog: Blog) -> No
     assert blog.Post.objects.count() == 0
 
 
+def test_values_wider_than_64_bits_name_the_field_before_sql(db: DB, blog: Blog) -> None:
+    huge = 10**25
+    with db.queries() as sql:
+        for named, call in (
+            ("id", lambda: blog.Post.objects.get(pk=huge)),
+            ("id", lambda: blog.Post.objects.get(pk="ten")),
+            ("views", lambda: blog.Post.objects.filter(views=huge).count()),
+            ("views__gt", lambda: blog.Post.objects.filter(views__gt=-huge).count()),
+        ):
+            with pytest.raises(ValidationError) as caught:
+                call()
+            assert list(caught.value.errors) == [named]
+        with pytest.raises(ValidationError) as caught:
+            db.run(blog.Post.objects.aget(pk=huge))
+        assert list(caught.value.errors) == ["id"]
+    assert sql == []
+
+
+@pytest.mark.parametrize("window", [slice(10**25, None), slice(0, 10**25), slice(2**63, 2**63 + 1)])
+def test_slices_past_64_bits_are_refused_before_sql(db: DB, blog: Blog, window: slice) -> None:
+    with db.queries() as sql, pytest.raises(ValueError, match="64-bit"):
+        list(blog.Post.objects.all()[window])
+    assert sql == []
+
+
+def test_the_largest_64_bit_slice_runs(db: DB, blog: Blog) -> None:
+    assert list(blog.Post.objects.all()[2**63 - 2 : 2**63 - 1]) == []
+
+
 def test_validation_error_shapes(db: DB, blog: Blog) -> None:
     with pytest.raises(ValidationError) as caught:
         blog.Author.objects.create(name="", email="nope")

@@ -367,6 +367,11 @@ class App(Module):
                 return to_response(result)
             except Exception as inner:
                 exc = inner
+        if not isinstance(exc, HTTPException):
+            # An error that knows its HTTP answer (the data layer's ValidationError is a 422).
+            answer = getattr(exc, "http_exception", None)
+            if callable(answer):
+                exc = answer()
         if isinstance(exc, HTTPException):
             formatter = self._formatter_for(request)
             return formatter(request, exc)

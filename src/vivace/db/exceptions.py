@@ -3,7 +3,7 @@
 VivaceError
  └── DatabaseError                  base of every data-layer error
       ├── FieldError                 an unknown field or lookup; lists the model's fields
-      ├── ValidationError            values that break field rules: {field: [messages]}
+      ├── ValidationError            values that break field rules: {field: [messages]}; answered 422
       ├── ObjectDoesNotExist         get() found nothing (each model has its own DoesNotExist): answered 404
       ├── MultipleObjectsReturned    get() found more than one row
       ├── IntegrityError             a unique or foreign-key constraint refused the write: answered 409
@@ -14,10 +14,11 @@ VivaceError
 The errors marked "answered" are also ``HTTPException``s: raised out of a
 handler, they reach the client through the app's error formatter (a missing
 row is a 404 naming the model, a refused write a 409 naming the unique
-fields), never as a 500. ``@app.errorhandler(Article.DoesNotExist)`` or
-``@app.errorhandler(IntegrityError)`` still takes over. Their ``str()`` keeps
-the full message for logs; the client sees only ``detail`` and ``errors``,
-which hold no SQL and no driver text.
+fields), never as a 500. A ``ValidationError`` is not one (its ``errors`` is a
+mapping) but answers a 422 through ``http_exception()`` all the same.
+``@app.errorhandler(Article.DoesNotExist)`` or ``@app.errorhandler(IntegrityError)``
+still takes over. Their ``str()`` keeps the full message for logs; the client
+sees only ``detail`` and ``errors``, which hold no SQL and no driver text.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ class FieldError(DatabaseError, LookupError):
 class ValidationError(DatabaseError, ValueError):
     """Field values that break the model's rules, mapped field name → messages.
 
-    ``"__all__"`` holds errors that belong to no single field. Out of a typed handler
-    (``vivace.api``) they are a 422 with one body error per message.
+    ``"__all__"`` holds errors that belong to no single field. Out of a handler they are
+    a 422 with one field error per message (a typed handler's also carry JSON pointers).
     """
 
     def __init__(self, errors: Mapping[str, Iterable[str]] | str) -> None:
@@ -53,6 +54,13 @@ class ValidationError(DatabaseError, ValueError):
     def as_list(self) -> list[dict[str, str]]:
         """One entry per message, in the shape of the API's field errors."""
         return [{"field": name, "message": m} for name, messages in self.errors.items() for m in messages]
+
+    def http_exception(self) -> HTTPException:
+        """The 422 answered when a handler lets this error go: one field error per message."""
+        errors = self.as_list()
+        plural = "s" if len(errors) != 1 else ""
+        detail = f"The request did not validate: {len(errors)} problem{plural}."
+        return HTTPException(422, detail, errors=errors)
 
 
 class ObjectDoesNotExist(DatabaseError, HTTPException, LookupError):

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Model")
 
 MAX_GET_RESULTS = 21
+MAX_ROW = 2**63 - 1  # LIMIT and OFFSET are 64-bit on every database
 
 
 class QuerySet(Generic[M]):
@@ -233,6 +234,9 @@ class QuerySet(Generic[M]):
                 raise ValueError("a query slice cannot have a step")
             if self._cache is not None:
                 return self._cache[key]
+            for bound in (key.start, key.stop):
+                if bound is not None and self._low + bound > MAX_ROW:
+                    raise ValueError(f"a query slice bound must fit a 64-bit integer (at most {MAX_ROW})")
             clone = self._clone()
             clone._low = self._low + (key.start or 0)
             if key.stop is not None:

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from .compiled import param
 from .compiler import Builder, Step, build_where, build_wheres, order_columns, resolve, where_shape
-from .exceptions import FieldError
+from .exceptions import FieldError, ValidationError
 from .expressions import Aggregate
 from .models import ModelState
 from .runner import Statement
@@ -361,8 +361,8 @@ class PkPlan:
         field = self.field
         try:
             value = field.to_python(value)
-        except (ValueError, TypeError) as exc:
-            raise FieldError(f"invalid value {value!r} for {field.name}: {exc}") from None
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise ValidationError({field.name: [str(exc) or "Enter a valid value."]}) from None
         return self.bind([value if self.writer is None else self.writer(value)])
 
 
