@@ -1,4 +1,4 @@
-"""Hot-path micro-benchmarks: a whole request in process, request parsing, JSON, templates.
+"""Hot-path micro-benchmarks: a whole request in process, request parsing, JSON, templates, model rows.
 
 Run from the repository root:
 
@@ -22,6 +22,11 @@ The cases, each in nanoseconds per operation:
                      shape of the TechEmpower queries test
     template         ``Templates(app).render_string("fortunes.html", fortunes=rows)``:
                      a fortunes-like Jinja2 table of 12 rows, autoescaped
+    rows sqlite3     ``connection.execute(sql).fetchall()`` of 20 ``world`` rows from a
+                     SQLite file: the driver alone
+    rows models      ``list(World.objects.order_by("id")[:20])``: the same statement
+                     through vivace's query API, each row made a model instance; the
+                     difference with ``rows sqlite3`` is the data layer's own cost
     call overhead    an empty function called the same way as the cases above; it is
                      included in every figure, subtract it to get the bare cost
 
@@ -32,6 +37,7 @@ before any timing.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
@@ -60,6 +66,7 @@ from vivace import App
 from vivace.core.requests import Request
 from vivace.core.responses import JSONResponse, PlainTextResponse
 from vivace.core.types import Message
+from vivace.db import Registry, fields
 from vivace.templates import Templates
 
 BROWSER_HEADERS: list[tuple[bytes, bytes]] = [
@@ -152,6 +159,27 @@ def build_app(root: str) -> App:
 # Runners ------------------------------------------------------------------------
 
 
+def world_rows(root: str) -> tuple[App, Callable[[], list[Any]], Callable[[], list[Any]]]:
+    """20 ``world`` rows in a SQLite file, read by the driver alone and as vivace models."""
+    registry = Registry("hotpaths")
+
+    class World(registry.Model):  # type: ignore[name-defined,misc]
+        random_number = fields.Integer()
+
+        class Meta:
+            label = "hotpaths"
+            table_name = "world"
+
+    path = Path(root, "world.sqlite3")
+    app = App("rows", root=root, database_url=f"sqlite:///{path}")
+    app.db.use(registry)
+    app.db.create_all()
+    World.objects.bulk_create([World(random_number=(index * 7919) % 10000 + 1) for index in range(1, 21)])
+    connection = sqlite3.connect(path)
+    sql = "SELECT id, random_number FROM world ORDER BY id LIMIT 20"
+    return app, lambda: connection.execute(sql).fetchall(), lambda: list(World.objects.order_by("id")[:20])
+
+
 def repeat(op: Callable[[], object]) -> Runner:
     def run(loops: int) -> None:
         for _ in range(loops):
@@ -238,6 +266,7 @@ def main() -> int:
             key=lambda fortune: fortune.message,
         )
         rows = [{"id": index, "randomNumber": (index * 7919) % 10000 + 1} for index in range(1, 21)]
+        rows_app, driver_rows, model_rows = world_rows(root)
         header_scope = scope_for("/", headers=BROWSER_HEADERS)
         query_scope = scope_for("/search", query=QUERY)
 
@@ -257,6 +286,9 @@ def main() -> int:
         check(html.count("<tr>") == 13, "fortunes: 12 rows and a header row")
         check("&lt;script&gt;" in html and "<script>" not in html, "fortunes: autoescape")
         check("インデックス" in html, "fortunes: non-ASCII text")
+        expected = [(index, (index * 7919) % 10000 + 1) for index in range(1, 21)]
+        check(driver_rows() == expected, "rows: the driver's rows")
+        check([(world.pk, world.random_number) for world in model_rows()] == expected, "rows: models")
 
         cases = [
             Case("asgi plaintext", asgi_runner(loop, app, scope_for("/plaintext"))),
@@ -269,9 +301,12 @@ def main() -> int:
                 "template (12 rows)",
                 repeat(lambda: templates.render_string("fortunes.html", fortunes=fortunes)),
             ),
+            Case("rows sqlite3 (20)", repeat(driver_rows)),
+            Case("rows models (20)", repeat(model_rows)),
             Case("call overhead", repeat(nothing)),
         ]
         measure(cases, plan)
+        rows_app.db.database.close()
     loop.close()
 
     table = [
@@ -297,14 +332,17 @@ def main() -> int:
     if warning is not None and not plan.quick:
         print(warning)
     if json_path is not None:
-        write_json(json_path, {
-            "benchmark": "hotpaths",
-            "unit": "ns per operation",
-            "machine": info,
-            "rounds": plan.rounds,
-            "seconds_per_measurement": plan.seconds,
-            "cases": {case.name: case_record(case) for case in cases},
-        })
+        write_json(
+            json_path,
+            {
+                "benchmark": "hotpaths",
+                "unit": "ns per operation",
+                "machine": info,
+                "rounds": plan.rounds,
+                "seconds_per_measurement": plan.seconds,
+                "cases": {case.name: case_record(case) for case in cases},
+            },
+        )
         print(f"Wrote {json_path}")
     print(f"Total {elapsed():.2f} s")
     return 0
