@@ -168,17 +168,10 @@ def profile_out(user: User, following: bool) -> dict[str, object]:
     }
 
 
-def check_password(password: str, user: User | None = None) -> None:
-    problems = app.auth.validate_password(password, user)
-    if problems:
-        raise HTTPException(422, errors=[{"field": "password", "message": text} for text in problems])
-
-
 @api.post("/users", status_code=201)
 async def register(request: Request, body: RegistrationBody) -> dict[str, object]:
     new = body.user
-    check_password(new.password)
-    user = await app.auth.acreate_user(new.username, new.password, email=new.email)
+    user = await app.auth.acreate_user(new.username, new.password, email=new.email, validate=True)
     return user_out(user)
 
 
@@ -207,8 +200,7 @@ async def update_user(request: Request, body: UserChangesBody) -> dict[str, obje
         if value is not UNSET:
             setattr(user, name, value or None)
     if changes.password is not UNSET:
-        check_password(changes.password, user)
-        await app.auth.aset_password(user, changes.password)
+        await app.auth.aset_password(user, changes.password, validate=True)
     await user.asave()
     return user_out(user)
 

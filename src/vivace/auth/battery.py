@@ -44,10 +44,11 @@ from ..core.requests import ClientDisconnect, Request
 from ..core.responses import Response
 from ..db import DatabaseError
 from . import csrf
+from .accounts import Accounts
 from .exceptions import NotAuthenticated
 from .mail import mailer_for
-from .models import AnonymousUser, APIToken, UniqueEmail, User, email_taken
-from .passwords import PasswordHasher, check_validator_names, validate_password
+from .models import AnonymousUser, APIToken, User
+from .passwords import PasswordHasher, check_validator_names
 from .permissions import sync_permissions
 from .policy import Policy, marked
 from .sessions import CookieStore, DatabaseStore, RedisConnections, RedisStore, Session, SessionStore
@@ -93,7 +94,7 @@ def _level(user: Any) -> str:
     return f"{int(bool(getattr(user, 'is_staff', False)))}{int(bool(getattr(user, 'is_superuser', False)))}"
 
 
-class Auth:
+class Auth(Accounts):
     """The auth battery of one app: ``app.auth``."""
 
     name = "auth"
@@ -262,67 +263,6 @@ class Auth:
         except (TypeError, ValueError):
             return None
         return await model.objects.filter(pk=key).afirst()
-
-    def set_password(self, user: Any, password: str) -> None:
-        """Hash ``password`` into ``user.password`` (not saved)."""
-        user.password = self.hasher.hash(password)
-
-    async def aset_password(self, user: Any, password: str) -> None:
-        """``set_password`` for async code: the hash (deliberately slow) runs in the thread pool."""
-        user.password = await self.app.pool.run(self.hasher.hash, password)
-
-    def check_password(self, user: Any, password: str) -> bool:
-        return self.hasher.verify(getattr(user, "password", "") or "", password)
-
-    def validate_password(self, password: str, user: Any = None) -> list[str]:
-        """The messages of the ``password_validators`` that ``password`` breaks."""
-        return validate_password(password, self.settings, user)
-
-    def _new_user(self, username: str, password: str | None, email: str, extra: dict[str, Any]) -> Any:
-        user = self.user_model(username=username, email=email, **extra)
-        if password is not None:
-            self.set_password(user, password)
-        return user
-
-    def create_user(
-        self, username: str, password: str | None = None, *, email: str = "", **extra: Any
-    ) -> Any:
-        """Make and save a user (sync code); with no password, the user cannot log in with one.
-
-        A username or e-mail address taken already raises ``IntegrityError`` naming the field
-        (a 409 out of a handler); a user model whose e-mail is not unique in the database gets
-        a ``ValidationError`` on ``email`` instead, while the ``unique_email`` setting is on.
-        """
-        user = self._new_user(username, password, email, extra)
-        taken = self._email_query(email)
-        if taken is not None and taken.exists():
-            raise email_taken()
-        user.save()
-        return user
-
-    async def acreate_user(
-        self, username: str, password: str | None = None, *, email: str = "", **extra: Any
-    ) -> Any:
-        user = await self.app.pool.run(self._new_user, username, password, email, extra)
-        taken = self._email_query(email)
-        if taken is not None and await taken.aexists():
-            raise email_taken()
-        await user.asave()
-        return user
-
-    def _email_query(self, email: str) -> Any:
-        """The users sharing ``email`` when the app, not the database, must keep addresses unique."""
-        model = self.user_model
-        if (
-            not email
-            or not self.settings.unique_email
-            or isinstance(model._meta.get_field("email"), UniqueEmail)
-        ):
-            return None
-        return model.objects.filter(email__iexact=email)
-
-    def create_superuser(self, username: str, password: str | None, *, email: str = "", **extra: Any) -> Any:
-        return self.create_user(username, password, email=email, is_staff=True, is_superuser=True, **extra)
 
     async def find_login_user(self, identifier: str) -> Any:
         """The one user the login field names (by username, e-mail or either), else None."""
