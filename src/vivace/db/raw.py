@@ -6,8 +6,8 @@ from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .exceptions import FieldError
+from .instances import field_reader
 from .runner import Operation, Statement, run_async, run_sync
-from .select import field_reader
 
 if TYPE_CHECKING:
     from .models import Model

@@ -31,7 +31,7 @@ from .compiled import param
 from .compiler import Builder, Step, build_where, build_wheres, order_columns, resolve, where_shape
 from .exceptions import FieldError, ValidationError
 from .expressions import Aggregate
-from .models import ModelState
+from .instances import InstanceBuilder, field_reader, instance_builder
 from .runner import Statement
 
 if TYPE_CHECKING:
@@ -317,24 +317,6 @@ def _optional(convert: Any) -> Any:
 # Rows to results -----------------------------------------------------------------------------
 
 
-def field_reader(field: Any, vendor: str) -> Any:
-    target = getattr(field, "target_field", None) if getattr(field, "is_relation", False) else None
-    return (target or field).db_reader(vendor)
-
-
-def row_plan(model: type[Model], vendor: str) -> tuple[tuple[str, ...], tuple[tuple[int, Any], ...]]:
-    """The model's column attributes, and the (position, reader) of columns that need converting."""
-    cache = model._meta.path_cache
-    key = ("row plan", vendor)
-    plan = cache.get(key)
-    if plan is None:
-        fields = model._meta.concrete_fields
-        readers = [(index, field_reader(f, vendor)) for index, f in enumerate(fields)]
-        plan = (tuple(f.attname for f in fields), tuple((i, r) for i, r in readers if r is not None))
-        cache[key] = plan
-    return plan
-
-
 @dataclass(frozen=True, slots=True)
 class PkPlan:
     """``Model.objects.get(pk=value)``: the SQL, compiled once per vendor, and how to read its row."""
@@ -343,27 +325,17 @@ class PkPlan:
     bind: Any  # Compiled.bind
     names: frozenset[str]  # the keywords that name the primary key: pk, id, id__exact...
     field: Any
+    to_python: Any
     writer: Any
-    model: Any
-    attnames: tuple[str, ...]
-    converters: tuple[tuple[int, Any], ...]
-
-    def instance(self, row: Any, db: str) -> Any:
-        if self.converters:
-            row = list(row)
-            for index, reader in self.converters:
-                value = row[index]
-                if value is not None:
-                    row[index] = reader(value)
-        return self.model.from_row(self.attnames, row, db)
+    instance: InstanceBuilder  # instance(row, db)
 
     def params(self, value: Any) -> Any:
-        field = self.field
         try:
-            value = field.to_python(value)
+            value = self.to_python(value)
         except (ValueError, TypeError, ArithmeticError) as exc:
-            raise ValidationError({field.name: [str(exc) or "Enter a valid value."]}) from None
-        return self.bind([value if self.writer is None else self.writer(value)])
+            raise ValidationError({self.field.name: [str(exc) or "Enter a valid value."]}) from None
+        writer = self.writer
+        return self.bind([value if writer is None else writer(value)])
 
 
 def pk_plan(model: type[Model], database: Database) -> PkPlan:
@@ -378,10 +350,10 @@ def pk_plan(model: type[Model], database: Database) -> PkPlan:
         compiled = database.statements.get(
             (model, "get by pk"), lambda: sa.select(*columns).where(table.c[pk.column] == param(0))
         )
-        attnames, converters = row_plan(model, database.vendor)
         names = {"pk", "pk__exact", pk.name, f"{pk.name}__exact", pk.attname, f"{pk.attname}__exact"}
         writer = pk.db_writer(database.vendor)
-        plan = PkPlan(compiled.sql, compiled.bind, frozenset(names), pk, writer, model, attnames, converters)
+        build = instance_builder(model, database.vendor)
+        plan = PkPlan(compiled.sql, compiled.bind, frozenset(names), pk, pk.to_python, writer, build)
         cache[key] = plan
     return plan
 
@@ -391,26 +363,20 @@ def rows_to_results(query: QuerySet[Any], rows: list[Any], database: Database) -
     if query._mode is not None:
         return _values(query, rows, vendor)
     model = query.model
-    attnames, converters = row_plan(model, vendor)
+    build = instance_builder(model, vendor)
     db_name = database.name
-    new = object.__new__
-    related = _related_plans(query, len(attnames), vendor) if query._related else ()
-    annotations = _annotation_plan(query, len(attnames), related, vendor) if query._annotations else ()
+    if not query._related and not query._annotations:
+        return [build(row, db_name) for row in rows]
+    width = len(model._meta.concrete_fields)
+    related = _related_plans(query, width, vendor) if query._related else ()
+    annotations = _annotation_plan(query, width, related, vendor) if query._annotations else ()
     results: list[Any] = []
     append = results.append
     for row in rows:
-        if converters:
-            row = list(row)
-            for index, reader in converters:
-                value = row[index]
-                if value is not None:
-                    row[index] = reader(value)
-        instance = new(model)
-        state = instance.__dict__
-        state.update(zip(attnames, row, strict=False))
-        state["_state"] = ModelState(False, db_name)
+        instance = build(row, db_name)
         if related:
             _attach_related(instance, row, related, db_name)
+        state = instance.__dict__
         for alias, index, reader in annotations:
             value = row[index]
             state[alias] = reader(value) if reader is not None else value
@@ -422,7 +388,7 @@ def _annotation_plan(
     query: QuerySet[Any], width: int, related: tuple[Any, ...], vendor: str
 ) -> list[tuple[str, int, Any]]:
     """Each annotation's name, position in the row (after the related models' columns) and reader."""
-    start = related[-1][4] + len(related[-1][2]) if related else width
+    start = related[-1][3] if related else width
     return [
         (alias, start + offset, aggregate_reader(query.model, aggregate, vendor))
         for offset, (alias, aggregate) in enumerate(query._annotations.items())
@@ -430,12 +396,14 @@ def _annotation_plan(
 
 
 def _related_plans(query: QuerySet[Any], width: int, vendor: str) -> tuple[Any, ...]:
+    """Per joined model: its join steps, its builder, where its primary key is, where its columns end."""
     plans = []
     for steps, related in related_hops(query):
-        attnames, converters = row_plan(related, vendor)
-        pk_index = attnames.index(related._meta.pk.attname)  # type: ignore[union-attr]
-        plans.append((steps, related, attnames, converters, width, pk_index))
-        width += len(attnames)
+        fields = related._meta.concrete_fields
+        pk_index = width + [f.attname for f in fields].index(related._meta.pk.attname)  # type: ignore[union-attr]
+        build = instance_builder(related, vendor, width)
+        width += len(fields)
+        plans.append((steps, build, pk_index, width))
     return tuple(plans)
 
 
@@ -449,23 +417,14 @@ def related_hops(query: QuerySet[Any]) -> list[tuple[tuple[Step, ...], type[Mode
 
 
 def _attach_related(instance: Any, row: Sequence[Any], plans: tuple[Any, ...], db_name: str) -> None:
-    for steps, related, attnames, converters, start, pk_index in plans:
+    for steps, build, pk_index, _ in plans:
         owner = instance
         for step in steps[:-1]:
             owner = owner._state.cache.get(step.relation.name) if owner is not None else None
         if owner is None:
             continue
-        chunk = list(row[start : start + len(attnames)])
-        if chunk[pk_index] is None:
-            owner._state.cache[steps[-1].relation.name] = None
-            continue
-        for index, reader in converters:
-            if chunk[index] is not None:
-                chunk[index] = reader(chunk[index])
-        loaded = object.__new__(related)
-        loaded.__dict__.update(zip(attnames, chunk, strict=True))
-        loaded.__dict__["_state"] = ModelState(False, db_name)
-        owner._state.cache[steps[-1].relation.name] = loaded
+        name = steps[-1].relation.name
+        owner._state.cache[name] = None if row[pk_index] is None else build(row, db_name)
 
 
 def _values(query: QuerySet[Any], rows: list[Any], vendor: str) -> list[Any]:
