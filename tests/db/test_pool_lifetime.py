@@ -9,7 +9,8 @@ import pytest
 
 from vivace import App
 from vivace.core.exceptions import ConfigError
-from vivace.db import Database
+from vivace.db import Database, DatabaseError, atomic
+from vivace.db.backends.postgres import KEPT_CURSOR
 
 from .conftest import PostgresServer
 
@@ -118,3 +119,73 @@ def test_max_lifetime_setting_reaches_the_database(postgres_server: PostgresServ
 def test_bad_max_lifetime_is_refused(tmp_path, value: object) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match="database_max_lifetime"):
         App("t", root=tmp_path, database_max_lifetime=value)
+
+
+def kept_cursor(connection: object) -> object:
+    return getattr(connection, KEPT_CURSOR, None)
+
+
+def test_idle_connection_keeps_one_raw_cursor(postgres_server: PostgresServer) -> None:
+    database = Database(postgres_server.fresh_url(), pool_size=1)
+    try:
+        backend_pid(database)
+        (connection,) = database.backend._idle
+        cursor = kept_cursor(connection)
+        assert cursor is not None
+        assert [backend_pid(database) for _ in range(3)]
+        assert kept_cursor(database.backend._idle[0]) is cursor
+        # A transaction runs on the same connection and cursor; a failed statement leaves it usable.
+        with atomic(database):
+            assert database.execute("SELECT 2").rows == [(2,)]
+        with pytest.raises(DatabaseError):
+            database.execute("SELECT no_such_column")
+        assert database.execute("SELECT 3").rows == [(3,)]
+        assert kept_cursor(database.backend._idle[0]) is cursor
+    finally:
+        database.close()
+
+
+def test_kept_cursor_is_not_reused_after_the_connection_broke(postgres_server: PostgresServer) -> None:
+    database = Database(postgres_server.fresh_url(), pool_size=1)
+    try:
+        first = backend_pid(database)
+        old_cursor = kept_cursor(database.backend._idle[0])
+        postgres_server.admin().execute("SELECT pg_terminate_backend(%s)", [first])
+        assert backend_pid(database) != first
+        (connection,) = database.backend._idle
+        assert kept_cursor(connection) not in (None, old_cursor)
+    finally:
+        database.close()
+
+
+def test_kept_cursor_is_not_reused_after_max_lifetime(postgres_server: PostgresServer) -> None:
+    database = Database(postgres_server.fresh_url(), max_lifetime=LIFETIME, pool_size=1)
+    try:
+        first = backend_pid(database)
+        old_cursor = kept_cursor(database.backend._idle[0])
+        time.sleep(LIFETIME + 0.2)
+        assert backend_pid(database) != first
+        assert kept_cursor(database.backend._idle[0]) not in (None, old_cursor)
+    finally:
+        database.close()
+
+
+def test_async_kept_cursor_follows_its_connection(postgres_server: PostgresServer) -> None:
+    database = Database(postgres_server.fresh_url(), pool_size=1)
+
+    async def main() -> None:
+        try:
+            first = await abackend_pid(database)
+            idle = database.backend._aidle[asyncio.get_running_loop()]
+            cursor = kept_cursor(idle[0])
+            assert cursor is not None
+            await abackend_pid(database)
+            assert kept_cursor(idle[0]) is cursor
+            postgres_server.admin().execute("SELECT pg_terminate_backend(%s)", [first])
+            assert await abackend_pid(database) != first
+            idle = database.backend._aidle[asyncio.get_running_loop()]
+            assert kept_cursor(idle[0]) not in (None, cursor)
+        finally:
+            await database.aclose()
+
+    asyncio.run(main())
