@@ -43,6 +43,10 @@ class Compiled:
         # Placeholders p0, p1, ... appearing in that order: the values go to the driver as they are.
         self.in_order = all(index == position for position, (_, index) in enumerate(self.order))
 
+    def binds_as_given(self, count: int) -> bool:
+        """Whether ``bind`` hands ``count`` values to the driver as they are."""
+        return not self.named and self.in_order and len(self.order) == count
+
     def bind(self, values: Sequence[Any]) -> Sequence[Any] | dict[str, Any]:
         if self.named:
             return {

@@ -26,6 +26,13 @@ PK_VALUE_TYPES = frozenset({int, str, uuid.UUID})
 class Manager(Generic[M]):
     """``Model.objects``: where queries start."""
 
+    # Whether get_queryset() is Manager's own, all rows: only such a manager takes get(pk=...)'s path.
+    _filters_nothing = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._filters_nothing = cls.get_queryset is Manager.get_queryset
+
     def __init__(self) -> None:
         self.model: type[M] | None = None
         self.name = "objects"
@@ -79,14 +86,17 @@ class Manager(Generic[M]):
 
     def _by_pk(self, args: tuple[Q, ...], conditions: dict[str, Any]) -> tuple[Database, PkPlan, Any] | None:
         """The database, plan and parameters of ``get(pk=value)``, on a manager that filters nothing."""
-        if args or len(conditions) != 1 or type(self).get_queryset is not Manager.get_queryset:
+        if args or len(conditions) != 1 or not self._filters_nothing:
             return None
         ((name, value),) = conditions.items()
         if type(value) not in PK_VALUE_TYPES:
             return None  # None, model instances, F(), booleans...: the general path handles them
         model = self.model
         assert model is not None
-        database = model._meta.registry.for_read(model)
+        registry = model._meta.registry
+        database = registry.database
+        if database is None or registry.routed:
+            database = registry.for_read(model)
         plan = pk_plan(model, database)
         if name not in plan.names:
             return None

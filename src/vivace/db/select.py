@@ -31,6 +31,7 @@ from .compiled import param
 from .compiler import Builder, Step, build_where, build_wheres, order_columns, resolve, where_shape
 from .exceptions import FieldError, ValidationError
 from .expressions import Aggregate
+from .fields import INT64_MAX, INT64_MIN, Integer
 from .instances import InstanceBuilder, field_reader, instance_builder
 from .runner import Statement
 
@@ -322,20 +323,25 @@ class PkPlan:
     """``Model.objects.get(pk=value)``: the SQL, compiled once per vendor, and how to read its row."""
 
     sql: str
-    bind: Any  # Compiled.bind
+    bind: Any  # Compiled.bind, or None when the value goes to the driver as it is
     names: frozenset[str]  # the keywords that name the primary key: pk, id, id__exact...
     field: Any
     to_python: Any
     writer: Any
     instance: InstanceBuilder  # instance(row, db)
+    whole_number: bool  # an Integer key read by Integer.to_python and bound with no writer
 
     def params(self, value: Any) -> Any:
+        if self.whole_number and type(value) is int and INT64_MIN <= value <= INT64_MAX:
+            # What Integer.to_python would return, and no writer: the value is bound as it is.
+            return [value] if self.bind is None else self.bind([value])
         try:
             value = self.to_python(value)
         except (ValueError, TypeError, ArithmeticError) as exc:
             raise ValidationError({self.field.name: [str(exc) or "Enter a valid value."]}) from None
         writer = self.writer
-        return self.bind([value if writer is None else writer(value)])
+        values = [value if writer is None else writer(value)]
+        return values if self.bind is None else self.bind(values)
 
 
 def pk_plan(model: type[Model], database: Database) -> PkPlan:
@@ -353,7 +359,9 @@ def pk_plan(model: type[Model], database: Database) -> PkPlan:
         names = {"pk", "pk__exact", pk.name, f"{pk.name}__exact", pk.attname, f"{pk.attname}__exact"}
         writer = pk.db_writer(database.vendor)
         build = instance_builder(model, database.vendor)
-        plan = PkPlan(compiled.sql, compiled.bind, frozenset(names), pk, pk.to_python, writer, build)
+        bind = None if compiled.binds_as_given(1) else compiled.bind
+        whole_number = isinstance(pk, Integer) and type(pk).to_python is Integer.to_python and writer is None
+        plan = PkPlan(compiled.sql, bind, frozenset(names), pk, pk.to_python, writer, build, whole_number)
         cache[key] = plan
     return plan
 
