@@ -50,9 +50,7 @@ class Case:
     name: str
     run: Runner
     loops: int = 0
-    samples: dict[Clock, list[float]] = field(
-        default_factory=lambda: {"wall": [], "cpu": []}
-    )
+    samples: dict[Clock, list[float]] = field(default_factory=lambda: {"wall": [], "cpu": []})
 
     def median(self, clock: Clock = "wall") -> float:
         return statistics.median(self.samples[clock])
@@ -158,7 +156,10 @@ def cpu_model() -> str:
         try:
             return subprocess.run(
                 ["sysctl", "-n", "machdep.cpu.brand_string"],
-                capture_output=True, text=True, check=True, timeout=5,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=5,
             ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             pass
@@ -176,7 +177,10 @@ def _git_commit() -> str | None:
     try:
         result = subprocess.run(
             ["git", "-C", str(BENCH_DIR), "describe", "--always", "--dirty"],
-            capture_output=True, text=True, check=True, timeout=5,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -205,18 +209,13 @@ def noise_warning(cases: Sequence[Case], limit: float) -> str | None:
 
 def describe_plan(plan: Plan) -> str:
     mode = "quick smoke run, numbers not meaningful" if plan.quick else "full run"
-    return (
-        f"{mode}: median of {plan.rounds} interleaved rounds, "
-        f"~{plan.seconds * 1000:g} ms per measurement"
-    )
+    return f"{mode}: median of {plan.rounds} interleaved rounds, ~{plan.seconds * 1000:g} ms per measurement"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A markdown table, numeric-looking columns aligned right."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    right = [
-        all(_looks_numeric(row[i]) for row in rows) if rows else False for i in range(len(header))
-    ]
+    right = [all(_looks_numeric(row[i]) for row in rows) if rows else False for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
         padded = [
@@ -225,10 +224,14 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
         ]
         return "| " + " | ".join(padded) + " |"
 
-    rule = "| " + " | ".join(
-        "-" * (width - 1) + ":" if align else "-" * width
-        for width, align in zip(widths, right, strict=True)
-    ) + " |"
+    rule = (
+        "| "
+        + " | ".join(
+            "-" * (width - 1) + ":" if align else "-" * width
+            for width, align in zip(widths, right, strict=True)
+        )
+        + " |"
+    )
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 

@@ -69,10 +69,37 @@ SIZES = (10, 1000)
 GOAL = 1.10
 
 RESOURCES = (
-    "users", "orders", "invoices", "products", "carts", "payments", "refunds", "shipments",
-    "warehouses", "suppliers", "customers", "reviews", "coupons", "categories", "articles",
-    "authors", "teams", "webhooks", "tickets", "subscriptions", "plans", "reports", "devices",
-    "locations", "channels", "messages", "files", "albums", "playlists", "events", "venues",
+    "users",
+    "orders",
+    "invoices",
+    "products",
+    "carts",
+    "payments",
+    "refunds",
+    "shipments",
+    "warehouses",
+    "suppliers",
+    "customers",
+    "reviews",
+    "coupons",
+    "categories",
+    "articles",
+    "authors",
+    "teams",
+    "webhooks",
+    "tickets",
+    "subscriptions",
+    "plans",
+    "reports",
+    "devices",
+    "locations",
+    "channels",
+    "messages",
+    "files",
+    "albums",
+    "playlists",
+    "events",
+    "venues",
     "courses",
 )
 
@@ -121,7 +148,9 @@ class Probe:
 
 PROBES = (
     Probe(
-        "last", "GET", LAST_PATH,
+        "last",
+        "GET",
+        LAST_PATH,
         route=PROBE_ROUTES[-1][0],
         params={"project_id": 4711, "task": "fix-login-form", "note_id": NOTE_ID},
     ),
@@ -211,18 +240,24 @@ def report(cases: dict[tuple[str, int], Case], clock: Clock) -> tuple[str, dict[
     for probe in PROBES:
         a, b = cases[probe.name, small], cases[probe.name, large]
         ratio = b.median(clock) / a.median(clock)
-        rows.append([
-            f"{probe.name} ({probe.method})",
-            ns(a.median(clock)),
-            ns(b.median(clock)),
-            f"{ratio:.2f}x",
-            f"±{max(a.spread(clock), b.spread(clock)) * 100:.1f}%",
-            "yes" if ratio <= GOAL else "NO",
-        ])
+        rows.append(
+            [
+                f"{probe.name} ({probe.method})",
+                ns(a.median(clock)),
+                ns(b.median(clock)),
+                f"{ratio:.2f}x",
+                f"±{max(a.spread(clock), b.spread(clock)) * 100:.1f}%",
+                "yes" if ratio <= GOAL else "NO",
+            ]
+        )
         ratios[probe.name] = {"ratio": round(ratio, 4), "within_goal": ratio <= GOAL}
     header = [
-        "case", f"{small} routes (ns/match)", f"{large:,} routes (ns/match)",
-        f"ratio {large}/{small}", "spread", f"within {round((GOAL - 1) * 100)}%",
+        "case",
+        f"{small} routes (ns/match)",
+        f"{large:,} routes (ns/match)",
+        f"ratio {large}/{small}",
+        "spread",
+        f"within {round((GOAL - 1) * 100)}%",
     ]
     return markdown_table(header, rows), ratios
 
@@ -272,16 +307,19 @@ def main() -> int:
     if warning is not None and not plan.quick:
         print(warning)
     if json_path is not None:
-        write_json(json_path, {
-            "benchmark": "routing",
-            "unit": "ns per match",
-            "machine": info,
-            "rounds": plan.rounds,
-            "seconds_per_measurement": plan.seconds,
-            "sizes": list(SIZES),
-            "goal_ratio": GOAL,
-            "cases": results,
-        })
+        write_json(
+            json_path,
+            {
+                "benchmark": "routing",
+                "unit": "ns per match",
+                "machine": info,
+                "rounds": plan.rounds,
+                "seconds_per_measurement": plan.seconds,
+                "sizes": list(SIZES),
+                "goal_ratio": GOAL,
+                "cases": results,
+            },
+        )
         print(f"Wrote {json_path}")
     print(f"Total {elapsed():.2f} s")
     return 0

@@ -49,6 +49,7 @@ class Operation:
 
 def operations(data: Dataset) -> list[Operation]:
     rows = data.bulk_rows
+
     def page(rng: random.Random) -> int:
         return rng.randint(1, POSTS - PAGE + 1)
 

@@ -80,9 +80,32 @@ class Dataset:
 def make_dataset(seed: int = 20_240_601, bulk_rows: int = BULK_ROWS) -> Dataset:
     rng = random.Random(seed)
     words = (
-        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
-        "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
-        "uniform", "victor", "whiskey", "xray", "yankee", "zulu",
+        "alpha",
+        "bravo",
+        "charlie",
+        "delta",
+        "echo",
+        "foxtrot",
+        "golf",
+        "hotel",
+        "india",
+        "juliet",
+        "kilo",
+        "lima",
+        "mike",
+        "november",
+        "oscar",
+        "papa",
+        "quebec",
+        "romeo",
+        "sierra",
+        "tango",
+        "uniform",
+        "victor",
+        "whiskey",
+        "xray",
+        "yankee",
+        "zulu",
     )
 
     def sentence(count: int) -> str:
@@ -223,9 +246,7 @@ def bulk_checker(data: Dataset, admin: Admin, rows: int) -> Callable[[Any, Any],
         expect(None not in ids and len(set(ids)) == rows, "bulk insert left objects without distinct ids")
         stored = admin.bulk_rows()
         expect(len(stored) == rows, f"bulk_post holds {len(stored)} rows, expected {rows}")
-        expect(
-            sorted(ids) == [row[0] for row in stored], "the ids returned are not the ids stored"
-        )
+        expect(sorted(ids) == [row[0] for row in stored], "the ids returned are not the ids stored")
         expect(
             sorted(tuple(row[1:]) for row in stored) == sorted(data.bulk_rows[:rows]),
             "bulk_post does not hold the rows inserted",

@@ -125,10 +125,14 @@ def run_worker(target: Target, plan: Plan, operations: list[str], folder: Path) 
         sys.executable,
         str(Path(__file__).resolve().parent / "worker.py"),
         *target.to_args(),
-        "--rounds", str(plan.rounds),
-        "--seconds", str(plan.seconds),
-        "--operations", ",".join(operations),
-        "--out", str(out),
+        "--rounds",
+        str(plan.rounds),
+        "--seconds",
+        str(plan.seconds),
+        "--operations",
+        ",".join(operations),
+        "--out",
+        str(out),
     ]
     if plan.quick:
         command.append("--quick")
@@ -207,9 +211,7 @@ def verdicts(results: dict[str, Any], clock: str) -> list[str]:
                 if vivace is None:
                     continue
                 where = f"{database} {operation} {mode}"
-                single = any(
-                    case["single_row"] for case in cases.values() if case["operation"] == operation
-                )
+                single = any(case["single_row"] for case in cases.values() if case["operation"] == operation)
                 if single and "raw" in found:
                     ratio = vivace / found["raw"]
                     state = "met" if ratio <= SINGLE_ROW_GOAL else "MISSED"

@@ -146,9 +146,7 @@ def test_retrieve_create_update_patch_delete(setup: Any) -> None:
 
 def test_server_owned_fields_cannot_be_set(setup: Any) -> None:
     _, client, _ = setup
-    made = client.post(
-        "/api/authors", json={"name": "Bob", "id": 77, "is_staff": True}
-    ).json()
+    made = client.post("/api/authors", json={"name": "Bob", "id": 77, "is_staff": True}).json()
     assert made["id"] != 77 and made["is_staff"] is False
     post = client.post(
         "/api/posts", json={"title": "t", "author": 1, "created": "2000-01-01T00:00:00Z", "id": 50}

@@ -39,8 +39,12 @@ def test_default_is_rfc_9457_problem_details(app: App) -> None:
         assert problem["title"]
         assert problem["detail"] == "The request did not validate: 1 problem."
         assert problem["errors"] == [
-            {"in": "body", "field": "username", "pointer": "/username",
-             "message": "Object missing required field `username`"}
+            {
+                "in": "body",
+                "field": "username",
+                "pointer": "/username",
+                "message": "Object missing required field `username`",
+            }
         ]
 
 
@@ -78,8 +82,12 @@ def test_a_model_validation_error_is_a_422_in_the_same_shape(app: App) -> None:
         answer = client.post("/notes?title=abcdefgh")
         assert answer.status_code == 422
         assert answer.json()["errors"] == [
-            {"in": "body", "field": "title", "pointer": "/title",
-             "message": "Ensure this value has at most 5 characters."},
+            {
+                "in": "body",
+                "field": "title",
+                "pointer": "/title",
+                "message": "Ensure this value has at most 5 characters.",
+            },
             {"in": "body", "field": "", "pointer": "", "message": "no"},
         ]
         # app.api is on, so an untyped handler's model error is answered the same way.

@@ -67,10 +67,19 @@ def test_document(app: App) -> None:
     assert get["tags"] == ["pets"]
     assert get["operationId"] == "pets_get_pet"
     assert get["parameters"] == [
-        {"name": "id", "in": "path", "required": True,
-         "schema": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}},
-        {"name": "detail", "in": "query", "required": False, "description": "More",
-         "schema": {"type": "boolean", "default": False}},
+        {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+        },
+        {
+            "name": "detail",
+            "in": "query",
+            "required": False,
+            "description": "More",
+            "schema": {"type": "boolean", "default": False},
+        },
     ]
     answer = get["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": "#/components/schemas/Pet"}

@@ -39,20 +39,38 @@ def test_query_parameters_typed_by_annotation(app: App, client: Client) -> None:
         ratio: float = 1.0,
     ) -> dict[str, Any]:
         return {
-            "q": q, "limit": limit, "tags": tags, "color": color, "after": after,
-            "kind": kind, "exact": exact, "ratio": ratio,
+            "q": q,
+            "limit": limit,
+            "tags": tags,
+            "color": color,
+            "after": after,
+            "kind": kind,
+            "exact": exact,
+            "ratio": ratio,
         }
 
     c = client()
     assert c.get("/search?q=x").json() == {
-        "q": "x", "limit": 20, "tags": [], "color": "red", "after": None,
-        "kind": "a", "exact": False, "ratio": 1.0,
+        "q": "x",
+        "limit": 20,
+        "tags": [],
+        "color": "red",
+        "after": None,
+        "kind": "a",
+        "exact": False,
+        "ratio": 1.0,
     }
     some = "12345678-1234-5678-1234-567812345678"
     got = c.get(f"/search?q=x&limit=5&tags=a&tags=b&color=blue&after={some}&kind=b&exact=true&ratio=0.5")
     assert got.json() == {
-        "q": "x", "limit": 5, "tags": ["a", "b"], "color": "blue", "after": some,
-        "kind": "b", "exact": True, "ratio": 0.5,
+        "q": "x",
+        "limit": 5,
+        "tags": ["a", "b"],
+        "color": "blue",
+        "after": some,
+        "kind": "b",
+        "exact": True,
+        "ratio": 0.5,
     }
     errors = problems(c.get("/search?limit=0&color=green&kind=c&exact=maybe&after=zz&ratio=nan"))
     by_field = {e["field"]: e for e in errors}
@@ -134,7 +152,9 @@ def test_form_fields_and_files(app: App, client: Client) -> None:
 
     c = client()
     assert c.post("/login", data={"username": "ann", "age": "3", "roles": ["a", "b"]}).json() == {
-        "username": "ann", "age": 3, "roles": ["a", "b"],
+        "username": "ann",
+        "age": 3,
+        "roles": ["a", "b"],
     }
     assert problems(c.post("/login", data={"username": "ann", "age": "x"}))[0]["field"] == "age"
     got = c.post(
@@ -176,7 +196,9 @@ def test_dependencies_are_resolved_once_per_request(app: App, client: Client) ->
 
     c = client()
     assert c.get("/items?limit=5", headers={"x-user": "ann"}).json() == {
-        "size": 5, "config": {"page": 10}, "who": "ann@/items",
+        "size": 5,
+        "config": {"page": 10},
+        "who": "ann@/items",
     }
     assert calls == ["settings", "pagination in vivace-handler", "user"]
     calls.clear()
@@ -233,9 +255,11 @@ def test_dependency_cycles_and_bad_signatures_are_config_errors(app: App) -> Non
         return a
 
     loop_a.__signature__ = __import__("inspect").Signature(  # type: ignore[attr-defined]
-        [__import__("inspect").Parameter(
-            "b", __import__("inspect").Parameter.KEYWORD_ONLY, annotation=Annotated[int, Depends(loop_b)]
-        )]
+        [
+            __import__("inspect").Parameter(
+                "b", __import__("inspect").Parameter.KEYWORD_ONLY, annotation=Annotated[int, Depends(loop_b)]
+            )
+        ]
     )
 
     with pytest.raises(ConfigError, match="in a circle"):

@@ -80,9 +80,7 @@ def test_explicit_environ_mapping(tmp_path: Path) -> None:
     assert settings.debug is True
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"), [("true", True), ("1", True), ("false", False), ("0", False)]
-)
+@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("1", True), ("false", False), ("0", False)])
 def test_env_booleans(tmp_path: Path, raw: str, expected: bool) -> None:
     assert load_settings(tmp_path, {}, {"VIVACE_DEBUG": raw}).debug is expected
 

@@ -32,8 +32,14 @@ def test_default_converters_are_the_documented_six() -> None:
 
 @pytest.mark.parametrize(
     ("converter", "openapi_type"),
-    [(StrConverter, "string"), (IntConverter, "integer"), (FloatConverter, "number"),
-     (SlugConverter, "string"), (UUIDConverter, "string"), (PathConverter, "string")],
+    [
+        (StrConverter, "string"),
+        (IntConverter, "integer"),
+        (FloatConverter, "number"),
+        (SlugConverter, "string"),
+        (UUIDConverter, "string"),
+        (PathConverter, "string"),
+    ],
 )
 def test_openapi_types(converter: type[Converter], openapi_type: str) -> None:
     assert converter.openapi_type == openapi_type
@@ -100,7 +106,10 @@ def test_uuid_value_is_a_whole_uuid() -> None:
     expected = uuid.UUID(SAMPLE_UUID)
     assert type(found) is uuid.UUID
     assert (str(found), hash(found), found.version, found.is_safe) == (
-        SAMPLE_UUID, hash(expected), expected.version, expected.is_safe
+        SAMPLE_UUID,
+        hash(expected),
+        expected.version,
+        expected.is_safe,
     )
     assert pickle.loads(pickle.dumps(found)) == expected
     assert {found: 1}[expected] == 1

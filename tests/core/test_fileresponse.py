@@ -98,9 +98,7 @@ def test_head_sends_the_same_headers_and_no_body(path: Path) -> None:
 
 
 def test_explicit_media_type_and_headers(path: Path) -> None:
-    response = fetch(
-        lambda: FileResponse(path, media_type="application/x-thing", headers={"x-a": "1"})
-    )
+    response = fetch(lambda: FileResponse(path, media_type="application/x-thing", headers={"x-a": "1"}))
     assert response.headers["content-type"] == "application/x-thing"
     assert response.headers["x-a"] == "1"
 
@@ -190,9 +188,7 @@ def test_swapped_file_is_refused(path: Path, tmp_path: Path) -> None:
     assert fetch(lambda: FileResponse(path, stat_result=path.stat())).status_code == 200
 
 
-def test_file_is_closed_when_the_client_disconnects(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_file_is_closed_when_the_client_disconnects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * 10_000)
     opened: list[BinaryIO] = []
@@ -421,9 +417,7 @@ def test_head_with_a_range(path: Path) -> None:
     assert response.content == b""
 
 
-@pytest.mark.parametrize(
-    "header", ["bytes=20-", "bytes=20-30", "bytes=-0", "bytes=99999999999999999999999-"]
-)
+@pytest.mark.parametrize("header", ["bytes=20-", "bytes=20-30", "bytes=-0", "bytes=99999999999999999999999-"])
 def test_unsatisfiable_range_gives_416(path: Path, header: str) -> None:
     response = fetch(lambda: FileResponse(path), headers={"range": header})
     assert response.status_code == 416
@@ -468,9 +462,7 @@ def test_invalid_or_overlapping_range_is_ignored(path: Path, header: str) -> Non
 
 
 def multipart_parts(response: httpx.Response) -> list[tuple[str, str, bytes]]:
-    match = re.fullmatch(
-        r"multipart/byteranges; boundary=([0-9a-f]{32})", response.headers["content-type"]
-    )
+    match = re.fullmatch(r"multipart/byteranges; boundary=([0-9a-f]{32})", response.headers["content-type"])
     assert match is not None
     boundary = match.group(1).encode()
     body = response.content
@@ -480,9 +472,7 @@ def multipart_parts(response: httpx.Response) -> list[tuple[str, str, bytes]]:
         head, _, data = chunk[2:].partition(b"\r\n\r\n")
         assert data.endswith(b"\r\n")
         lines = dict(line.split(b": ", 1) for line in head.split(b"\r\n"))
-        parts.append(
-            (lines[b"content-type"].decode(), lines[b"content-range"].decode(), data[:-2])
-        )
+        parts.append((lines[b"content-type"].decode(), lines[b"content-range"].decode(), data[:-2]))
     return parts
 
 
@@ -502,9 +492,7 @@ def test_multipart_across_chunks(tmp_path: Path) -> None:
     data = os.urandom(5000)
     file = tmp_path / "blob.bin"
     file.write_bytes(data)
-    response = fetch(
-        lambda: FileResponse(file, chunk_size=100), headers={"range": "bytes=0-999,4000-"}
-    )
+    response = fetch(lambda: FileResponse(file, chunk_size=100), headers={"range": "bytes=0-999,4000-"})
     assert [(r, d) for _, r, d in multipart_parts(response)] == [
         ("bytes 0-999/5000", data[:1000]),
         ("bytes 4000-4999/5000", data[4000:]),
@@ -555,9 +543,7 @@ def test_if_range(path: Path) -> None:
     earlier = email.utils.formatdate(path.stat().st_mtime - 60, usegmt=True)
 
     def get(if_range: str) -> httpx.Response:
-        return fetch(
-            lambda: FileResponse(path), headers={"range": "bytes=0-1", "if-range": if_range}
-        )
+        return fetch(lambda: FileResponse(path), headers={"range": "bytes=0-1", "if-range": if_range})
 
     assert get(etag).status_code == 206
     assert get(last_modified).status_code == 206

@@ -402,8 +402,16 @@ def _nul_byte() -> Response:
 
 @pytest.mark.parametrize(
     "handler",
-    [_headers_in_init, _headers_set, _headers_added, _header_name, _tuple_headers, _redirect,
-     _cookie_path, _nul_byte],
+    [
+        _headers_in_init,
+        _headers_set,
+        _headers_added,
+        _header_name,
+        _tuple_headers,
+        _redirect,
+        _cookie_path,
+        _nul_byte,
+    ],
 )
 def test_a_header_with_cr_lf_fails_closed(
     tmp_path: Path, handler: Callable[[], Any], quiet_errors: pytest.LogCaptureFixture
@@ -460,8 +468,12 @@ def test_http_exception_classes() -> None:
     from vivace.core import exceptions as e
 
     cases = [
-        (e.BadRequest, 400), (e.NotFound, 404), (e.RequestTimeout, 408),
-        (e.PayloadTooLarge, 413), (e.UnsupportedMediaType, 415), (e.HeaderTooLarge, 431),
+        (e.BadRequest, 400),
+        (e.NotFound, 404),
+        (e.RequestTimeout, 408),
+        (e.PayloadTooLarge, 413),
+        (e.UnsupportedMediaType, 415),
+        (e.HeaderTooLarge, 431),
     ]
     for cls, status in cases:
         error = cls("why")

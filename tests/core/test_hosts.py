@@ -136,8 +136,14 @@ def test_an_app_with_a_malformed_allowed_entry_does_not_start(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("host", "name"),
-    [("example.com", "example.com"), ("example.com:80", "example.com"), ("[::1]:80", "[::1]"),
-     ("good@evil", None), ("good:80/path", None), ("", None)],
+    [
+        ("example.com", "example.com"),
+        ("example.com:80", "example.com"),
+        ("[::1]:80", "[::1]"),
+        ("good@evil", None),
+        ("good:80/path", None),
+        ("", None),
+    ],
 )
 def test_split_host(host: str, name: str | None) -> None:
     assert split_host(host) == name

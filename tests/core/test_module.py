@@ -246,8 +246,11 @@ def test_flatten_and_mounted_resolve_absolute_paths_and_names(tmp_path: Path) ->
     def v() -> str:
         return "v"
 
-    defs = flatten([path("a/", v, name="a"), path("n/", include([path("b/", v, name="b")], namespace="n"))],
-                   "/root/", "top")
+    defs = flatten(
+        [path("a/", v, name="a"), path("n/", include([path("b/", v, name="b")], namespace="n"))],
+        "/root/",
+        "top",
+    )
     assert [(d.path, d.name, sorted(d.methods)) for d in defs] == [
         ("/root/a/", "top:a", ["GET", "HEAD"]),
         ("/root/n/b/", "top:n:b", ["GET", "HEAD"]),

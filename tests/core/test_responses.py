@@ -384,8 +384,14 @@ def test_set_cookie_options() -> None:
     response = Response("x")
     when = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     response.set_cookie(
-        "a", "1", max_age=3600, expires=when, path="/app", domain="example.com",
-        httponly=False, samesite=None,
+        "a",
+        "1",
+        max_age=3600,
+        expires=when,
+        path="/app",
+        domain="example.com",
+        httponly=False,
+        samesite=None,
     )
     (header,) = cookie_headers(response)
     attrs = attributes(header)

@@ -29,9 +29,7 @@ def fetch(
             response = static.response(scope["path"][1:], method=scope["method"])
             await response(scope, receive, send)
         except HTTPException as exc:
-            await PlainTextResponse(exc.detail, exc.status_code, headers=exc.headers)(
-                scope, receive, send
-            )
+            await PlainTextResponse(exc.detail, exc.status_code, headers=exc.headers)(scope, receive, send)
 
     async def run() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
@@ -98,9 +96,7 @@ def test_media_types(static: StaticFiles, url: str, media_type: str) -> None:
 
 
 def test_max_age(root: Path) -> None:
-    assert fetch(StaticFiles(root, max_age=60), "/app.css").headers["cache-control"] == (
-        "public, max-age=60"
-    )
+    assert fetch(StaticFiles(root, max_age=60), "/app.css").headers["cache-control"] == ("public, max-age=60")
     assert fetch(StaticFiles(root, max_age=0), "/app.css").headers["cache-control"] == "no-cache"
 
 

@@ -102,10 +102,12 @@ def test_include_a_python_module_by_object_and_by_dotted_name(
 
     module = importlib.import_module("pkg_for_urls.urls")
     app = App("t", root=tmp_path)
-    app.urls([
-        path("by-name/", include("pkg_for_urls.urls", namespace="named")),
-        path("by-object/", include(module, namespace="obj")),
-    ])
+    app.urls(
+        [
+            path("by-name/", include("pkg_for_urls.urls", namespace="named")),
+            path("by-object/", include(module, namespace="obj")),
+        ]
+    )
     assert app.url_for("named:hello", name="x") == "/by-name/hello/x/"
     assert app.url_for("obj:hello", name="x") == "/by-object/hello/x/"
     with TestClient(app) as client:

@@ -73,18 +73,14 @@ class Headers(Mapping[str, str]):
 
     __slots__ = ("_raw",)
 
-    def __init__(
-        self, raw: list[tuple[bytes, bytes]] | Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, raw: list[tuple[bytes, bytes]] | Mapping[str, str] | None = None) -> None:
         if type(raw) is list:
             # The ASGI list itself: the common case, checked first because it is on every request.
             self._raw: list[tuple[bytes, bytes]] = raw
         elif raw is None:
             self._raw = []
         elif isinstance(raw, Mapping):
-            self._raw = [
-                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in raw.items()
-            ]
+            self._raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in raw.items()]
         else:
             self._raw = raw
 

@@ -1,16 +1,16 @@
 """Errors raised by the core.
 
-    VivaceError                 base of every error vivace raises on purpose
-     ├── ConfigError            a setup mistake, caught at start-up: says cause and fix
-     ├── MissingDependency      an optional part used without its extra installed
-     └── HTTPException          an error answered to the client with a status code
-          ├── BadRequest            400
-          ├── NotFound              404
-          ├── MethodNotAllowed      405, carries the ``Allow`` header
-          ├── RequestTimeout        408
-          ├── PayloadTooLarge       413, a body, field or file past its limit
-          ├── UnsupportedMediaType  415
-          └── HeaderTooLarge        431
+VivaceError                 base of every error vivace raises on purpose
+ ├── ConfigError            a setup mistake, caught at start-up: says cause and fix
+ ├── MissingDependency      an optional part used without its extra installed
+ └── HTTPException          an error answered to the client with a status code
+      ├── BadRequest            400
+      ├── NotFound              404
+      ├── MethodNotAllowed      405, carries the ``Allow`` header
+      ├── RequestTimeout        408
+      ├── PayloadTooLarge       413, a body, field or file past its limit
+      ├── UnsupportedMediaType  415
+      └── HeaderTooLarge        431
 """
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ class MissingDependency(VivaceError, ImportError):
     """An optional feature was used without the extra that brings its library."""
 
     def __init__(self, package: str, extra: str) -> None:
-        super().__init__(
-            f"{package!r} is not installed; install it with: pip install 'vivace[{extra}]'"
-        )
+        super().__init__(f"{package!r} is not installed; install it with: pip install 'vivace[{extra}]'")
 
 
 class HTTPException(VivaceError):

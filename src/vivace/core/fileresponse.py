@@ -124,10 +124,13 @@ def content_disposition(filename: str | None, *, attachment: bool = True) -> str
     kind = "attachment" if attachment else "inline"
     if filename is None:
         return kind
-    name = "".join(
-        "_" if ch in "/\\" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
-        for ch in filename
-    ) or "download"
+    name = (
+        "".join(
+            "_" if ch in "/\\" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+            for ch in filename
+        )
+        or "download"
+    )
     fallback = "".join(
         ch if " " <= ch <= "~" and ch not in '"\\' else "_"
         for ch in unicodedata.normalize("NFKD", name)
@@ -268,9 +271,7 @@ class FileResponse(Response):
                 continue
             offset, stop = piece
             while offset < stop:
-                data = await run_in_threadpool(
-                    _read_at, file, offset, min(self.chunk_size, stop - offset)
-                )
+                data = await run_in_threadpool(_read_at, file, offset, min(self.chunk_size, stop - offset))
                 offset += len(data)
                 message = {"type": "http.response.body", "body": pending + data, "more_body": True}
                 await send(message)
@@ -408,8 +409,7 @@ def _open(path: str, expected: os.stat_result | None) -> tuple[BinaryIO, os.stat
     try:
         st = os.fstat(file.fileno())
         if not stat.S_ISREG(st.st_mode) or (
-            expected is not None
-            and (st.st_dev, st.st_ino) != (expected.st_dev, expected.st_ino)
+            expected is not None and (st.st_dev, st.st_ino) != (expected.st_dev, expected.st_ino)
         ):
             raise NotFound()
     except BaseException:

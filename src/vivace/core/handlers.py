@@ -274,9 +274,7 @@ def to_response(value: Any) -> Response:
         return _from_tuple(value)
     if kind is bytes:
         return Response(value, media_type="application/octet-stream")
-    if isinstance(value, msgspec.Struct) or (
-        dataclasses.is_dataclass(value) and not isinstance(value, type)
-    ):
+    if isinstance(value, msgspec.Struct) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
         return JSONResponse(value)
     # Subclasses after the exact types: Jinja's Markup is a str, OrderedDict a dict.
     if isinstance(value, str):

@@ -23,7 +23,6 @@ __all__ = ["HTTP_METHODS", "Module", "RouteDef", "flatten", "mounted", "root_of"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-
 @dataclass(frozen=True)
 class RouteDef:
     """A route as declared, before an app wraps and indexes it."""

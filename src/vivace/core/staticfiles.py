@@ -123,6 +123,4 @@ def _inside(root: str, path: str) -> bool:
     if os.path.commonpath([root, path]) != root:
         return False
     relative = os.path.relpath(path, root)
-    return relative != os.curdir and not any(
-        part.startswith(".") for part in relative.split(os.sep)
-    )
+    return relative != os.curdir and not any(part.startswith(".") for part in relative.split(os.sep))

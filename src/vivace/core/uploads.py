@@ -144,7 +144,4 @@ class UploadFile:
         return target
 
     def __repr__(self) -> str:
-        return (
-            f"UploadFile(filename={self.filename!r}, content_type={self.content_type!r}, "
-            f"size={self.size})"
-        )
+        return f"UploadFile(filename={self.filename!r}, content_type={self.content_type!r}, size={self.size})"

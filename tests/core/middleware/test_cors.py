@@ -93,9 +93,7 @@ def test_origins_compare_exactly(origin: str) -> None:
 
 
 def test_configured_origins_are_normalised() -> None:
-    options: dict[str, Any] = {
-        "allow_origins": ["HTTPS://Site.Example:443", "http://localhost:8000"]
-    }
+    options: dict[str, Any] = {"allow_origins": ["HTTPS://Site.Example:443", "http://localhost:8000"]}
     assert preflight(SITE, **options).status_code == 200
     assert preflight("http://localhost:8000", **options).status_code == 200
     assert preflight("http://localhost", **options).status_code == 400

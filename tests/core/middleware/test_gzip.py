@@ -192,9 +192,7 @@ def test_existing_content_encoding_is_left_alone() -> None:
     assert body["body"] == BODY
 
 
-@pytest.mark.parametrize(
-    "media_type", [b"image/png", b"text/event-stream; charset=utf-8", b"video/mp4"]
-)
+@pytest.mark.parametrize("media_type", [b"image/png", b"text/event-stream; charset=utf-8", b"video/mp4"])
 def test_excluded_media_types(media_type: bytes) -> None:
     start, body = drive(plain_app(headers=[(b"content-type", media_type)]))
     assert header(start, b"content-encoding") == []

@@ -81,8 +81,7 @@ class CORSMiddleware:
     ) -> None:
         if type(allow_credentials) is not bool:
             raise ConfigError(
-                f"CORSMiddleware: allow_credentials={allow_credentials!r} is invalid; "
-                "allowed: True or False"
+                f"CORSMiddleware: allow_credentials={allow_credentials!r} is invalid; allowed: True or False"
             )
         if type(max_age) is not int or max_age < 0:
             raise ConfigError(
@@ -246,9 +245,7 @@ def _strings(option: str, value: Iterable[str]) -> list[str]:
         ) from None
     for item in items:
         if not isinstance(item, str):
-            raise ConfigError(
-                f"CORSMiddleware: {option} entry {item!r} is invalid; allowed: strings"
-            )
+            raise ConfigError(f"CORSMiddleware: {option} entry {item!r} is invalid; allowed: strings")
     return items
 
 
@@ -299,8 +296,7 @@ def _compile(pattern: str | re.Pattern[str] | None) -> re.Pattern[str] | None:
     if pattern is None or isinstance(pattern, re.Pattern):
         if isinstance(pattern, re.Pattern) and not isinstance(pattern.pattern, str):
             raise ConfigError(
-                f"CORSMiddleware: allow_origin_regex={pattern!r} is a bytes pattern; "
-                "allowed: a str pattern"
+                f"CORSMiddleware: allow_origin_regex={pattern!r} is a bytes pattern; allowed: a str pattern"
             )
         return pattern
     if not isinstance(pattern, str):

@@ -210,9 +210,7 @@ class _Responder:
             await self.original_send({**message, "body": compressed})
             return
         self.mode = _STREAM
-        self.compressor = zlib.compressobj(
-            self.middleware.compresslevel, zlib.DEFLATED, _GZIP_WBITS
-        )
+        self.compressor = zlib.compressobj(self.middleware.compresslevel, zlib.DEFLATED, _GZIP_WBITS)
         await self.original_send(_with_headers(start, vary=True, length=-1))
         await self._send_compressed(message)
 

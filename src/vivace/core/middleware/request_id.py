@@ -25,9 +25,7 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 class RequestIDMiddleware:
     """Give each request an id and echo it in the ``header`` of the response."""
 
-    def __init__(
-        self, app: ASGIApp, *, header: str = "X-Request-ID", trust_incoming: bool = False
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, header: str = "X-Request-ID", trust_incoming: bool = False) -> None:
         if not isinstance(header, str) or not _TOKEN.fullmatch(header):
             raise ConfigError(
                 f"RequestIDMiddleware: header={header!r} is invalid; "
@@ -35,8 +33,7 @@ class RequestIDMiddleware:
             )
         if type(trust_incoming) is not bool:
             raise ConfigError(
-                f"RequestIDMiddleware: trust_incoming={trust_incoming!r} is invalid; "
-                "allowed: True or False"
+                f"RequestIDMiddleware: trust_incoming={trust_incoming!r} is invalid; allowed: True or False"
             )
         self.app = app
         self.header = header
