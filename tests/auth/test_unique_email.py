@@ -51,13 +51,17 @@ def test_a_second_user_with_the_same_address_in_any_case_is_refused(migrated: Ap
 
 def test_the_async_path_is_refused_the_same_way(migrated: App) -> None:
     async def main() -> None:
-        await migrated.auth.acreate_user("bob", PASSWORD, email="bob@example.com")
-        with pytest.raises(IntegrityError) as refused:
-            await migrated.auth.acreate_user("bobby", PASSWORD, email="Bob@Example.com")
-        assert refused.value.fields == ["email"]
-        with pytest.raises(IntegrityError) as taken:
-            await migrated.auth.acreate_user("bob", PASSWORD, email="other@example.com")
-        assert taken.value.fields == ["username"]
+        try:
+            await migrated.auth.acreate_user("bob", PASSWORD, email="bob@example.com")
+            with pytest.raises(IntegrityError) as refused:
+                await migrated.auth.acreate_user("bobby", PASSWORD, email="Bob@Example.com")
+            assert refused.value.fields == ["email"]
+            with pytest.raises(IntegrityError) as taken:
+                await migrated.auth.acreate_user("bob", PASSWORD, email="other@example.com")
+            assert taken.value.fields == ["username"]
+        finally:
+            # This loop's connections close with it: a pool left open on an ending loop can hang its end.
+            await migrated.db.database.aclose()
 
     asyncio.run(main())
 
