@@ -68,13 +68,16 @@ class Plan:
     quick: bool
 
 
-def parse_args(description: str, argv: Sequence[str] | None = None) -> tuple[Plan, Path | None]:
-    """The command line shared by every benchmark: ``--quick``, ``--rounds``, ``--seconds``, ``--json``."""
+def plan_parser(description: str) -> argparse.ArgumentParser:
+    """A parser with the options every benchmark shares.
+
+    ``--quick``, ``--rounds``, ``--seconds`` and ``--json``; a script adds its own before parsing.
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run of a few hundred ms: check correctness, time briefly, write no JSON",
+        help="a smoke run: check every answer and time each case briefly (its figures are not results)",
     )
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 7)")
     parser.add_argument(
@@ -84,14 +87,27 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> tuple[Pla
         help="target length of one measurement in seconds (default 0.2)",
     )
     parser.add_argument("--json", type=Path, default=None, help="where to write the results")
-    args = parser.parse_args(argv)
-    if args.quick:
-        plan = Plan(rounds=args.rounds or 2, seconds=args.seconds or 0.005, quick=True)
-    else:
-        plan = Plan(rounds=args.rounds or 7, seconds=args.seconds or 0.2, quick=False)
+    return parser
+
+
+def plan_from(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Plan:
+    """The plan the shared options ask for: a quick run's defaults differ from a full run's."""
+    rounds, seconds = (2, 0.005) if args.quick else (7, 0.2)
+    plan = Plan(
+        rounds=rounds if args.rounds is None else args.rounds,
+        seconds=seconds if args.seconds is None else args.seconds,
+        quick=args.quick,
+    )
     if plan.rounds < 1 or plan.seconds <= 0:
         parser.error("--rounds must be at least 1 and --seconds above 0")
-    return plan, args.json
+    return plan
+
+
+def parse_args(description: str, argv: Sequence[str] | None = None) -> tuple[Plan, Path | None]:
+    """The command line of a benchmark with only the shared options."""
+    parser = plan_parser(description)
+    args = parser.parse_args(argv)
+    return plan_from(parser, args), args.json
 
 
 def calibrate(run: Runner, seconds: float) -> int:

@@ -47,6 +47,8 @@ from harness import (
     describe_plan,
     machine,
     markdown_table,
+    plan_from,
+    plan_parser,
     stopwatch,
     write_json,
 )
@@ -73,26 +75,13 @@ NOISE_LIMIT = 0.10
 
 
 def parse_args(argv: Sequence[str] | None) -> tuple[Plan, Path | None, list[str], list[str]]:
-    parser = argparse.ArgumentParser(description="vivace's data layer against the raw drivers and peer ORMs")
-    parser.add_argument(
-        "--quick", action="store_true", help="CI smoke run: check every case, time briefly, write no JSON"
-    )
-    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 7)")
-    parser.add_argument(
-        "--seconds", type=float, default=None, help="target length of one measurement (default 0.2 s)"
-    )
-    parser.add_argument("--json", type=Path, default=None, help="where to write the results")
+    parser = plan_parser("vivace's data layer against the raw drivers and peer ORMs")
     parser.add_argument("--databases", default=",".join(DATABASES), help="sqlite, postgres or both")
     parser.add_argument(
         "--operations", default=",".join(OPERATIONS), help="a subset of " + ", ".join(OPERATIONS)
     )
     args = parser.parse_args(argv)
-    if args.quick:
-        plan = Plan(rounds=args.rounds or 2, seconds=args.seconds or 0.005, quick=True)
-    else:
-        plan = Plan(rounds=args.rounds or 7, seconds=args.seconds or 0.2, quick=False)
-    if plan.rounds < 1 or plan.seconds <= 0:
-        parser.error("--rounds must be at least 1 and --seconds above 0")
+    plan = plan_from(parser, args)
     databases = _names(parser, args.databases, DATABASES, "--databases")
     operations = _names(parser, args.operations, OPERATIONS, "--operations")
     return plan, args.json, databases, operations
