@@ -21,6 +21,7 @@ from .errors import ErrorFormatter, log_exception, problem_details, security_log
 from .events import EventBus
 from .exceptions import BadRequest, ConfigError, HTTPException, MethodNotAllowed, NotFound
 from .handlers import to_response, wrap_handler
+from .heap import freeze_once
 from .hosts import HostPolicy, find_host
 from .module import Module, RouteDef, mounted, root_of
 from .requests import ClientDisconnect, Request, State
@@ -275,6 +276,8 @@ class App(Module):
                 started.append(extension)
             for hook in [*self.startup_hooks, *(h for m in self.modules for h in m.startup_hooks)]:
                 await _call_hook(hook)
+            if self.settings.gc_freeze:
+                freeze_once()
         except BaseException:
             # A failed start leaves nothing running: what started is stopped again.
             self._running = 0

@@ -65,6 +65,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     header_timeout: Seconds = 10.0
     keepalive_timeout: Seconds = 5.0
     thread_pool_size: Annotated[int, msgspec.Meta(ge=1, description="a whole number, 1 or more")] = 40
+    # After a process's first start-up, keep the objects alive then (modules, routes, models,
+    # templates) out of the garbage collector's full passes, which would walk them again and
+    # again under load (gc.freeze()).
+    gc_freeze: bool = True
     trailing_slash: Literal["redirect", "strict"] = "redirect"
     static_url: str = "/static/"
     static_dir: str = "static"

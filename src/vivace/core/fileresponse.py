@@ -186,8 +186,7 @@ class FileResponse(Response):
             disposition = content_disposition(filename, attachment=attachment)
             self.headers["content-disposition"] = disposition
 
-    def _has_length(self) -> bool:
-        return False
+    has_length = False  # _plan() writes the length of what it sends
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         file, st = await run_in_threadpool(_open, self.path, self.stat_result)

@@ -32,7 +32,15 @@ class Response:
 
     media_type: str | None = None
     charset = "utf-8"
-    default_headers: list[tuple[bytes, bytes]] = []
+    # Class-level defaults, so that a response nobody adds a header or cookie to
+    # stores two attributes only: its header container is made on first use.
+    _headers: MutableHeaders | None = None
+    # Set-Cookie values that get ``Secure`` when the request came over HTTPS.
+    _secure_cookies: set[bytes] | None = None
+    # Headers the app adds unless the response set them (the security headers).
+    default_headers: list[tuple[bytes, bytes]] = _NO_HEADERS
+    # Whether the body is known up front, so the start line carries its Content-Length.
+    has_length = True
 
     def __init__(
         self,
@@ -45,19 +53,29 @@ class Response:
         if media_type is not None:
             self.media_type = media_type
         self.body = self.render(content)
-        self.headers = MutableHeaders([])
         if headers is not None:
             items = headers.items() if isinstance(headers, Mapping) else headers
+            own = self.headers
             for key, value in items:
-                self.headers.add(key, value)
-        # Set-Cookie values that get ``Secure`` when the request came over HTTPS.
-        self._secure_cookies: set[bytes] | None = None
-        # Headers the app adds unless the response set them (the security headers).
-        self.default_headers: list[tuple[bytes, bytes]] = _NO_HEADERS
+                own.add(key, value)
+
+    @property
+    def headers(self) -> MutableHeaders:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = MutableHeaders([])
+        return headers
+
+    @headers.setter
+    def headers(self, value: MutableHeaders) -> None:
+        self._headers = value
 
     def render(self, content: Any) -> bytes:
-        if content is None:
-            return b""
+        kind = type(content)
+        if kind is str:
+            return content.encode(self.charset)  # type: ignore[no-any-return]
+        if kind is bytes or content is None:
+            return content or b""  # type: ignore[no-any-return]
         if isinstance(content, bytes):
             return content
         if isinstance(content, str):
@@ -79,29 +97,33 @@ class Response:
         return found
 
     def _start_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
-        raw = self.headers.raw
-        if not raw:
+        own = self._headers
+        if own is None or not own.raw:
             # The common case, kept short: no header of the handler's own.
-            content_type = self._content_type()
+            content_type = _CONTENT_TYPES.get((self.media_type, self.charset)) or self._content_type()
+            if content_type is not None and self.has_length and self.status_code not in _BODILESS:
+                return [
+                    (b"content-type", content_type),
+                    (b"content-length", b"%d" % len(self.body)),
+                    *self.default_headers,
+                ]
             start = [(b"content-type", content_type)] if content_type is not None else []
-            if self._has_length() and self.status_code not in _BODILESS:
-                start.append((b"content-length", str(len(self.body)).encode()))
-            return start + self.default_headers if self.default_headers else start
+            if self.has_length and self.status_code not in _BODILESS:
+                start.append((b"content-length", b"%d" % len(self.body)))
+            return start + self.default_headers
+        raw = own.raw
         names = dict(raw)  # only the keys matter; dict() of pairs is the cheapest index
         extra: list[tuple[bytes, bytes]] = [h for h in self.default_headers if h[0] not in names]
         if b"content-type" not in names:
             content_type = self._content_type()
             if content_type is not None:
                 extra.append((b"content-type", content_type))
-        if b"content-length" not in names and self._has_length() and self.status_code not in _BODILESS:
-            extra.append((b"content-length", str(len(self.body)).encode()))
+        if b"content-length" not in names and self.has_length and self.status_code not in _BODILESS:
+            extra.append((b"content-length", b"%d" % len(self.body)))
         if self._secure_cookies is not None and scope.get("scheme") in ("https", "wss"):
             pending = self._secure_cookies
             raw = [(k, v + b"; Secure") if k == b"set-cookie" and v in pending else (k, v) for k, v in raw]
         return raw + extra if extra else raw
-
-    def _has_length(self) -> bool:
-        return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(
@@ -221,8 +243,7 @@ class StreamingResponse(Response):
         super().__init__(None, status_code, headers, media_type)
         self.content = content
 
-    def _has_length(self) -> bool:
-        return False
+    has_length = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(
