@@ -1,8 +1,14 @@
-"""PostgreSQL through psycopg 3: a sync pool and an async pool, autocommit connections."""
+"""PostgreSQL through psycopg 3: a sync pool and an async pool per event loop, autocommit connections.
+
+An event loop's pool is closed with the loop, whether or not the app is shut down: see
+``PostgresBackend._close_with_loop``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
 from collections import deque
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -25,6 +31,16 @@ NEVER = float("inf")
 KEPT_CURSOR = "_vivace_raw_cursor"
 
 
+class LoopPool:
+    """One event loop's async pool, the connections it made, and the task that closes them."""
+
+    closer: asyncio.Task[None]  # set once made: it runs _close_with_loop(loop, this)
+
+    def __init__(self, pool: Any, connections: weakref.WeakSet[Any]) -> None:
+        self.pool = pool
+        self.connections = connections
+
+
 class PostgresBackend:
     vendor = "postgresql"
 
@@ -41,7 +57,7 @@ class PostgresBackend:
         url = database.url.set(drivername="postgresql")
         self.conninfo = url.render_as_string(hide_password=False)
         self._pool: Any = None
-        self._apools: dict[asyncio.AbstractEventLoop, Any] = {}
+        self._apools: dict[asyncio.AbstractEventLoop, LoopPool] = {}
         # Connections that ran an autocommit statement and are idle, kept out of the pool between
         # statements: taking one is a pop, where the pool's checkout costs 8-20 µs per statement.
         self._idle: deque[Any] = deque()
@@ -53,6 +69,17 @@ class PostgresBackend:
 
     def _kwargs(self) -> dict[str, Any]:
         return {"autocommit": True, "options": "-c TimeZone=UTC"}
+
+    def _pool_options(self) -> dict[str, Any]:
+        """The options of the sync pool and of every loop's async pool."""
+        return {
+            "min_size": 1,
+            "max_size": self.database.pool_size,
+            "timeout": self.database.pool_timeout,
+            "max_lifetime": self.database.max_lifetime,
+            "kwargs": self._kwargs(),
+            "open": False,
+        }
 
     # Errors --------------------------------------------------------------------------
 
@@ -76,15 +103,7 @@ class PostgresBackend:
 
     def _sync_pool(self) -> Any:
         if self._pool is None:
-            self._pool = self.pools.ConnectionPool(
-                self.conninfo,
-                min_size=1,
-                max_size=self.database.pool_size,
-                timeout=self.database.pool_timeout,
-                max_lifetime=self.database.max_lifetime,
-                kwargs=self._kwargs(),
-                open=False,
-            )
+            self._pool = self.pools.ConnectionPool(self.conninfo, **self._pool_options())
             self._pool.open(wait=False)
         return self._pool
 
@@ -174,20 +193,79 @@ class PostgresBackend:
 
     async def _async_pool(self) -> Any:
         loop = asyncio.get_running_loop()
-        pool = self._apools.get(loop)
-        if pool is None:
-            pool = self.pools.AsyncConnectionPool(
-                self.conninfo,
-                min_size=1,
-                max_size=self.database.pool_size,
-                timeout=self.database.pool_timeout,
-                max_lifetime=self.database.max_lifetime,
-                kwargs=self._kwargs(),
-                open=False,
-            )
-            self._apools[loop] = pool
-            await pool.open(wait=False)
-        return pool
+        held = self._apools.get(loop)
+        if held is None:
+            held = self._new_async_pool(loop)
+            await held.pool.open(wait=False)
+        return held.pool
+
+    def _new_async_pool(self, loop: asyncio.AbstractEventLoop) -> LoopPool:
+        self._forget_closed_loops()
+        made: weakref.WeakSet[Any] = weakref.WeakSet()
+
+        async def remember(connection: Any) -> None:
+            made.add(connection)
+
+        pool = self.pools.AsyncConnectionPool(self.conninfo, configure=remember, **self._pool_options())
+        held = self._apools[loop] = LoopPool(pool, made)
+        self._aidle[loop] = []
+        held.closer = loop.create_task(self._close_with_loop(loop, held), name="vivace-postgres-closer")
+        return held
+
+    async def _close_with_loop(self, loop: asyncio.AbstractEventLoop, held: LoopPool) -> None:
+        """Close a loop's pool and its connections when the loop ends, or sooner for ``aclose()``.
+
+        ``asyncio.run()`` and ``asyncio.Runner`` (hence uvicorn, ``uvloop.run`` and pytest-asyncio)
+        cancel every task of the loop once the main coroutine is done, then finalize async generators
+        and close the loop: this task's cancellation is the first sign of the end, and it comes while
+        the loop still runs. Nothing later would do: a pool worker cancelled while connecting
+        swallows its cancellation and waits for work forever, and ``asyncio.run()`` waits for it;
+        closing the pool sends it its stop. A loop closed without cancelling its tasks never runs
+        this: see ``_forget_closed_loops``.
+        """
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop.create_future()  # never done
+        self._apools.pop(loop, None)
+        self._aidle.pop(loop, None)
+        cancels = held.closer.cancelling()
+        try:
+            await held.pool.close()
+        except asyncio.CancelledError:
+            # The loop's end cancelled the pool's workers too: close() sent them their stop (which
+            # ends one that swallowed its cancellation), then gave up on the cancelled ones before
+            # closing the pool's connections.
+            if held.closer.cancelling() > cancels:  # this task was cancelled again
+                raise
+        for connection in list(held.connections):
+            # One in a transaction or a statement is its task's to finish: the closed pool closes
+            # it when that task gives it back.
+            if connection.pgconn.transaction_status == IDLE:
+                await connection.close()
+
+    async def _stop(self, held: LoopPool) -> None:
+        """Have ``held``'s closer close it now, on its loop; closing twice is harmless."""
+        if not held.closer.cancelling():  # the loop's end may have asked already
+            held.closer.cancel()
+        await asyncio.shield(held.closer)
+
+    def _forget_closed_loops(self) -> None:
+        """Drop the pools of loops closed without cancelling their tasks (``asyncio.run()`` cancels them).
+
+        Nothing runs on such a loop any more: its connections' sockets are closed directly.
+        """
+        for loop in [loop for loop in list(self._apools) if loop.is_closed()]:
+            self._aidle.pop(loop, None)
+            held = self._apools.pop(loop, None)
+            if held is not None:
+                for connection in list(held.connections):
+                    connection.pgconn.finish()
+
+    async def _putconn(self, connection: Any) -> None:
+        held = self._apools.get(asyncio.get_running_loop())
+        if held is None:  # its pool is closed (aclose(), or the loop's end): close it too
+            await connection.close()
+        else:
+            await held.pool.putconn(connection)
 
     async def arun(self, connection: Any, sql: str, params: Any, many: bool, raw: bool = False) -> Result:
         try:
@@ -210,16 +288,17 @@ class PostgresBackend:
                 try:
                     result = await self.arun(connection, sql, params, many, raw)
                 except BaseException:
-                    await (await self._async_pool()).putconn(connection)  # the pool drops it if it broke
+                    await self._putconn(connection)  # the pool drops it if it broke
                     raise
                 await self.arelease(connection)
                 return result
             except Exception as exc:
                 if attempt == 1 and self._broken(exc):
-                    idle = self._aidle.pop(asyncio.get_running_loop(), [])
-                    for stale in idle:
+                    idle = self._aidle.get(asyncio.get_running_loop()) or []
+                    while idle:
+                        stale = idle.pop()
                         await stale.close()
-                        await (await self._async_pool()).putconn(stale)
+                        await self._putconn(stale)
                     continue
                 if isinstance(exc, self.pools.PoolTimeout):
                     raise self._translate(exc) from None
@@ -232,17 +311,18 @@ class PostgresBackend:
             connection = idle.pop()
             if _reusable(connection):
                 return connection
-            await (await self._async_pool()).putconn(connection)
+            await self._putconn(connection)
         try:
             return await (await self._async_pool()).getconn()
         except Exception as exc:
             raise self._translate(exc) from None
 
     async def arelease(self, connection: Any) -> None:
-        if connection.pgconn.transaction_status == IDLE:
-            self._aidle.setdefault(asyncio.get_running_loop(), []).append(connection)
+        idle = self._aidle.get(asyncio.get_running_loop())
+        if idle is not None and connection.pgconn.transaction_status == IDLE:
+            idle.append(connection)
         else:
-            await (await self._async_pool()).putconn(connection)
+            await self._putconn(connection)
 
     async def abegin(self, connection: Any) -> None:
         await self.arun(connection, "BEGIN", (), False)
@@ -257,12 +337,16 @@ class PostgresBackend:
             self._pool = None
 
     async def aclose(self) -> None:
-        pools, self._apools = self._apools, {}
-        idle, self._aidle = self._aidle, {}
-        for loop, pool in pools.items():
-            for connection in idle.get(loop, ()):
-                await pool.putconn(connection)
-            await pool.close()
+        """Close every loop's pool: this loop's here, a running loop's on that loop; drop a closed loop's."""
+        current = asyncio.get_running_loop()
+        for loop, held in list(self._apools.items()):
+            if loop is current:
+                await self._stop(held)
+            elif loop.is_running():
+                done = asyncio.run_coroutine_threadsafe(self._stop(held), loop)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.wrap_future(done), 5)
+        self._forget_closed_loops()
         self.close()
 
 
