@@ -11,7 +11,7 @@ from typing import Any, Literal
 import msgspec
 
 from .datastructures import MutableHeaders
-from .types import Receive, Scope, Send
+from .types import Message, Receive, Scope, Send
 
 HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -125,18 +125,20 @@ class Response:
             raw = [(k, v + b"; Secure") if k == b"set-cookie" and v in pending else (k, v) for k, v in raw]
         return raw + extra if extra else raw
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": self.status_code,
-                "headers": self._start_headers(scope),
-            }
-        )
+    def messages(self, scope: Scope) -> tuple[Message, Message]:
+        """The start and the one body message of a response whose body is known up front."""
         body = self.body
-        if body and (scope.get("method") == "HEAD" or self.status_code in _BODILESS):
+        if body and (self.status_code in _BODILESS or scope.get("method") == "HEAD"):
             body = b""
-        await send({"type": "http.response.body", "body": body})
+        return (
+            {"type": "http.response.start", "status": self.status_code, "headers": self._start_headers(scope)},
+            {"type": "http.response.body", "body": body},
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start, body = self.messages(scope)
+        await send(start)
+        await send(body)
 
     # Cookies -----------------------------------------------------------------
 
