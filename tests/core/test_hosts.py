@@ -10,7 +10,7 @@ import pytest
 
 from vivace import App
 from vivace.core.exceptions import ConfigError
-from vivace.core.hosts import HostPolicy, find_host, split_host
+from vivace.core.hosts import HostPolicy, split_host
 
 from .asgi import body_of, call, chunks, http_scope, status_of
 
@@ -149,11 +149,13 @@ def test_split_host(host: str, name: str | None) -> None:
     assert split_host(host) == name
 
 
-def test_find_host_wants_exactly_one() -> None:
-    assert find_host([(b"accept", b"*/*"), (b"host", b"a")]) == b"a"
-    assert find_host([(b"accept", b"*/*")]) is None
-    assert find_host([(b"host", b"a"), (b"host", b"a")]) is None
-    assert find_host([(b"host", b"a"), (b"host", b"b")]) is None
+def test_allowed_host_wants_exactly_one_allowed_host() -> None:
+    policy = HostPolicy(["a"])
+    assert policy.allowed_host([(b"accept", b"*/*"), (b"host", b"a")]) == b"a"
+    assert policy.allowed_host([(b"accept", b"*/*")]) is None
+    assert policy.allowed_host([(b"host", b"a"), (b"host", b"a")]) is None
+    assert policy.allowed_host([(b"host", b"a"), (b"host", b"b")]) is None
+    assert policy.allowed_host([(b"host", b"evil.example")]) is None
 
 
 # Through the app --------------------------------------------------------------------------------

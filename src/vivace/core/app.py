@@ -22,7 +22,7 @@ from .events import EventBus
 from .exceptions import BadRequest, ConfigError, HTTPException, MethodNotAllowed, NotFound
 from .handlers import to_response, wrap_handler
 from .heap import freeze_once
-from .hosts import HostPolicy, find_host
+from .hosts import HostPolicy
 from .module import Module, RouteDef, mounted, root_of
 from .requests import ClientDisconnect, Request, State
 from .responses import RedirectResponse, Response
@@ -312,9 +312,9 @@ class App(Module):
             return
         if self._stack is None:
             self._stack = self._build_stack()
-        host = find_host(scope["headers"])
-        if host is None or not self.hosts.allows(host):
-            await self._refuse_host(scope, receive, send, host)
+        host = self.hosts.allowed_host(scope["headers"])
+        if host is None:
+            await self._refuse_host(scope, receive, send)
             return
         if self.settings.https_redirect and scope.get("scheme") in ("http", "ws"):
             await self._to_https(scope, receive, send, host)
@@ -426,8 +426,9 @@ class App(Module):
             location += "?" + request.query_string
         return RedirectResponse(location, 301 if method in ("GET", "HEAD") else 308)
 
-    async def _refuse_host(self, scope: Scope, receive: Receive, send: Send, host: bytes | None) -> None:
-        shown = "missing or repeated" if host is None else repr(host[:100].decode("latin-1"))
+    async def _refuse_host(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sent = [value for name, value in scope["headers"] if name == b"host"]
+        shown = repr(sent[0][:100].decode("latin-1")) if len(sent) == 1 else "missing or repeated"
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return

@@ -30,6 +30,21 @@ class HostPolicy:
         self.suffixes = tuple(h for h in allowed if h.startswith("."))
         self._cache: dict[bytes, bool] = {}
 
+    def allowed_host(self, headers: list[tuple[bytes, bytes]]) -> bytes | None:
+        """The request's Host header value if it is sent once and allowed; ``None`` otherwise."""
+        found = None
+        for name, value in headers:
+            if name == b"host":
+                if found is not None:
+                    return None  # repeated
+                found = value
+        if found is None:
+            return None
+        verdict = self._cache.get(found)  # the cache allows() fills, read here to save a call
+        if verdict is None:
+            verdict = self.allows(found)
+        return found if verdict else None
+
     def allows(self, raw_host: bytes) -> bool:
         verdict = self._cache.get(raw_host)
         if verdict is None:
@@ -74,14 +89,3 @@ def split_host(host: str) -> str | None:
         if rest[0] != ":" or not (port.isascii() and port.isdigit()) or len(port) > 5:
             return None
     return name
-
-
-def find_host(headers: list[tuple[bytes, bytes]]) -> bytes | None:
-    """The single Host header value; ``None`` if missing or sent twice."""
-    found = None
-    for name, value in headers:
-        if name == b"host":
-            if found is not None:
-                return None
-            found = value
-    return found

@@ -98,20 +98,7 @@ class Response:
 
     def _start_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         own = self._headers
-        if own is None or not own.raw:
-            # The common case, kept short: no header of the handler's own.
-            content_type = _CONTENT_TYPES.get((self.media_type, self.charset)) or self._content_type()
-            if content_type is not None and self.has_length and self.status_code not in _BODILESS:
-                return [
-                    (b"content-type", content_type),
-                    (b"content-length", b"%d" % len(self.body)),
-                    *self.default_headers,
-                ]
-            start = [(b"content-type", content_type)] if content_type is not None else []
-            if self.has_length and self.status_code not in _BODILESS:
-                start.append((b"content-length", b"%d" % len(self.body)))
-            return start + self.default_headers
-        raw = own.raw
+        raw = own.raw if own is not None else _NO_HEADERS
         names = dict(raw)  # only the keys matter; dict() of pairs is the cheapest index
         extra: list[tuple[bytes, bytes]] = [h for h in self.default_headers if h[0] not in names]
         if b"content-type" not in names:
@@ -127,13 +114,23 @@ class Response:
 
     def messages(self, scope: Scope) -> tuple[Message, Message]:
         """The start and the one body message of a response whose body is known up front."""
-        body = self.body
-        if body and (self.status_code in _BODILESS or scope.get("method") == "HEAD"):
+        status, body = self.status_code, self.body
+        content_type = _CONTENT_TYPES.get((self.media_type, self.charset))
+        if self._headers is None and content_type is not None and self.has_length and status not in _BODILESS:
+            # The common case, written out: no header of the handler's own, a known content type.
+            headers = [
+                (b"content-type", content_type),
+                (b"content-length", b"%d" % len(body)),
+                *self.default_headers,
+            ]
+        else:
+            headers = self._start_headers(scope)
+        if body and (status in _BODILESS or scope.get("method") == "HEAD"):
             body = b""
-        return (
-            {"type": "http.response.start", "status": self.status_code, "headers": self._start_headers(scope)},
-            {"type": "http.response.body", "body": body},
-        )
+        return {"type": "http.response.start", "status": status, "headers": headers}, {
+            "type": "http.response.body",
+            "body": body,
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         start, body = self.messages(scope)
