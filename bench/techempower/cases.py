@@ -26,7 +26,7 @@ class Entry:
     framework: str  # the framework, whatever its server
     server: str  # "uvicorn", "gunicorn", "granian" or "vivace-run"
     target: str  # module:attribute, imported from APPS_DIR
-    role: str  # "vivace", "ceiling" or "peer"
+    role: str  # "vivace", "ceiling", "peer" or "reference"
     workers: int = 1
     options: tuple[str, ...] = ()  # more command-line options for the server
 
@@ -131,6 +131,11 @@ PEERS: tuple[Entry, ...] = (
     Entry("flask", "flask", "gunicorn", "flask_app:app", "peer"),
     Entry("django-gunicorn", "django", "gunicorn", "django_app.wsgi:application", "peer"),
     Entry("django-uvicorn", "django", "uvicorn", "django_app.asgi:application", "peer"),
+)
+
+# Apps run only when named with --frameworks: measures that explain a result, not rivals.
+REFERENCES: tuple[Entry, ...] = (
+    Entry("raw-asgi+headers", "raw-asgi", "uvicorn", "raw_asgi_headers:app", "reference"),
 )
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # bench/, for harness
 
-from cases import DATABASES, PEERS, Case, Entry, matrix, production_entries
+from cases import DATABASES, PEERS, REFERENCES, Case, Entry, matrix, production_entries
 from checks import check
 from databases import Database, databases
 from harness import RESULTS_DIR, stopwatch, write_json
@@ -77,7 +77,10 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Plan, list[Entry], list[str]
         "--smoke", action="store_true", help="check everything, ~1 s of load per case, 1 round"
     )
     parser.add_argument("--profile", choices=("peers", "production"), default="peers")
-    parser.add_argument("--frameworks", help="comma-separated app names (default: all of the profile)")
+    parser.add_argument(
+        "--frameworks",
+        help="comma-separated app names (default: all of the profile; raw-asgi+headers only when named)",
+    )
     parser.add_argument("--tests", help=f"comma-separated, of {','.join(TESTS)} (default: all)")
     parser.add_argument("--databases", default=",".join(DATABASES), help="sqlite,postgres (default: both)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3; smoke 1)")
@@ -98,10 +101,11 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Plan, list[Entry], list[str]
     entries = list(PEERS if args.profile == "peers" else production_entries(args.workers))
     if args.frameworks:
         wanted = args.frameworks.split(",")
-        unknown = set(wanted) - {e.name for e in entries}
+        known = [*entries, *REFERENCES] if args.profile == "peers" else entries
+        unknown = set(wanted) - {e.name for e in known}
         if unknown:
-            parser.error(f"unknown app(s) {sorted(unknown)}; the profile has {[e.name for e in entries]}")
-        entries = [e for e in entries if e.name in wanted]
+            parser.error(f"unknown app(s) {sorted(unknown)}; the profile has {[e.name for e in known]}")
+        entries = [e for e in known if e.name in wanted]
     default_tests = list(TESTS) if args.profile == "peers" else ["plaintext", "json"]
     tests = args.tests.split(",") if args.tests else default_tests
     dbs = args.databases.split(",")

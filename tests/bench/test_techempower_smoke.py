@@ -1,7 +1,7 @@
 """The TechEmpower suite in bench/techempower still runs and every case passes its checks.
 
-``test_every_case_passes`` runs ``run.py --smoke``: every app, test and
-database is started, checked by TechEmpower's rules and loaded by wrk for about
+``test_every_case_passes`` runs ``run.py --smoke``: every app (the opt-in
+references included), test and database is started, checked by TechEmpower's rules and loaded by wrk for about
 a second. It fails when any case is missing (answers 404) or fails its
 checks, vivace's own included. No timing is asserted.
 
@@ -35,7 +35,7 @@ import uvicorn
 SUITE = Path(__file__).resolve().parents[2] / "bench" / "techempower"
 sys.path.insert(0, str(SUITE))
 
-from cases import DATABASES, PEERS, matrix  # noqa: E402
+from cases import DATABASES, PEERS, REFERENCES, matrix  # noqa: E402
 from checks import check  # noqa: E402
 from databases import SQLiteDatabase, find_postgres_bin  # noqa: E402
 from spec import TESTS, expected_fortunes_page  # noqa: E402
@@ -73,13 +73,28 @@ def missing_prerequisites() -> list[str]:
     return missing
 
 
+ALL_APPS = ",".join(entry.name for entry in (*PEERS, *REFERENCES))
+
+
+def test_references_run_only_when_named() -> None:
+    assert REFERENCES and not {e.name for e in REFERENCES} & {e.name for e in PEERS}
+    done = subprocess.run(
+        [sys.executable, str(SUITE / "run.py"), "--frameworks", "raw-asgi,nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "unknown app(s) ['nope']" in done.stderr and "raw-asgi+headers" in done.stderr
+
+
 @pytest.mark.timeout(600)
 def test_every_case_passes(tmp_path: Path) -> None:
     missing = missing_prerequisites()
     assert not missing, "the TechEmpower smoke run needs: " + "; ".join(missing)
     prefix = tmp_path / "techempower"
     process = subprocess.Popen(
-        [sys.executable, str(SUITE / "run.py"), "--smoke", "--output", str(prefix)],
+        [sys.executable, str(SUITE / "run.py"), "--smoke", "--frameworks", ALL_APPS, "--output", str(prefix)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -94,7 +109,7 @@ def test_every_case_passes(tmp_path: Path) -> None:
     completed = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     assert prefix.with_suffix(".json").exists(), completed.stdout[-3000:] + completed.stderr[-3000:]
     record = json.loads(prefix.with_suffix(".json").read_text(encoding="utf-8"))
-    expected = {case.key for case in matrix(PEERS, list(TESTS), list(DATABASES))}
+    expected = {case.key for case in matrix((*PEERS, *REFERENCES), list(TESTS), list(DATABASES))}
     reported = {(c["entry"], c["test"], c["database"] or "-") for c in record["cases"]}
     assert reported == expected, f"cases not reported: {sorted(expected - reported)}"
     bad = [
