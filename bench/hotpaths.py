@@ -107,6 +107,9 @@ MESSAGES = (
     "Additional fortune added at request time.",
 )
 
+# 20 ``world`` rows as (id, randomNumber): the JSON case's objects and the table the row cases read.
+WORLD = [(index, (index * 7919) % 10000 + 1) for index in range(1, 21)]
+
 
 @dataclass(frozen=True)
 class Fortune:
@@ -174,7 +177,7 @@ def world_rows(root: str) -> tuple[App, Callable[[], list[Any]], Callable[[], li
     app = App("rows", root=root, database_url=f"sqlite:///{path}")
     app.db.use(registry)
     app.db.create_all()
-    World.objects.bulk_create([World(random_number=(index * 7919) % 10000 + 1) for index in range(1, 21)])
+    World.objects.bulk_create([World(random_number=number) for _, number in WORLD])
     connection = sqlite3.connect(path)
     sql = "SELECT id, random_number FROM world ORDER BY id LIMIT 20"
     return app, lambda: connection.execute(sql).fetchall(), lambda: list(World.objects.order_by("id")[:20])
@@ -265,7 +268,7 @@ def main() -> int:
             (Fortune(index, message) for index, message in enumerate(MESSAGES, 1)),
             key=lambda fortune: fortune.message,
         )
-        rows = [{"id": index, "randomNumber": (index * 7919) % 10000 + 1} for index in range(1, 21)]
+        rows = [{"id": id_, "randomNumber": number} for id_, number in WORLD]
         rows_app, driver_rows, model_rows = world_rows(root)
         header_scope = scope_for("/", headers=BROWSER_HEADERS)
         query_scope = scope_for("/search", query=QUERY)
@@ -286,9 +289,8 @@ def main() -> int:
         check(html.count("<tr>") == 13, "fortunes: 12 rows and a header row")
         check("&lt;script&gt;" in html and "<script>" not in html, "fortunes: autoescape")
         check("インデックス" in html, "fortunes: non-ASCII text")
-        expected = [(index, (index * 7919) % 10000 + 1) for index in range(1, 21)]
-        check(driver_rows() == expected, "rows: the driver's rows")
-        check([(world.pk, world.random_number) for world in model_rows()] == expected, "rows: models")
+        check(driver_rows() == WORLD, "rows: the driver's rows")
+        check([(world.pk, world.random_number) for world in model_rows()] == WORLD, "rows: models")
 
         cases = [
             Case("asgi plaintext", asgi_runner(loop, app, scope_for("/plaintext"))),
