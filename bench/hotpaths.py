@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python bench/hotpaths.py            # full run, ~12 s; writes bench/results/hotpaths.json
+    python bench/hotpaths.py            # full run, ~15 s; writes bench/results/hotpaths.json
     python bench/hotpaths.py --quick    # smoke run for CI, a few hundred ms, writes nothing
 
 The cases, each in nanoseconds per operation:
@@ -251,7 +251,7 @@ def nothing() -> None:
 
 
 def main() -> int:
-    plan, json_path = parse_args("Hot paths: in-process ASGI requests, parsing, JSON, templates.")
+    plan, json_path = parse_args("Hot paths: in-process ASGI requests, parsing, JSON, templates, model rows.")
     if json_path is None and not plan.quick:
         json_path = RESULTS_DIR / "hotpaths.json"
     elapsed = stopwatch()
