@@ -1,9 +1,9 @@
 """The TechEmpower suite in bench/techempower still runs and every case passes its checks.
 
 ``test_every_case_passes`` runs ``run.py --smoke``: every app (the opt-in
-references included), test and database is started, checked by TechEmpower's rules and loaded by wrk for about
-a second. It fails when any case is missing (answers 404) or fails its
-checks, vivace's own included. No timing is asserted.
+references included), test and database is started, checked by TechEmpower's
+rules and loaded by wrk for about a second. It fails when any case is missing
+(answers 404) or fails its checks, vivace's own included. No timing is asserted.
 
 It needs what the suite needs: ``wrk`` and the PostgreSQL server binaries
 (Debian packages ``wrk`` and ``postgresql-15``) and the peers
@@ -15,9 +15,12 @@ that passes everything cannot hide behind a green smoke run.
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import dataclasses
 import importlib.util
 import json
+import os
 import random
 import shutil
 import socket
@@ -38,7 +41,11 @@ sys.path.insert(0, str(SUITE))
 from cases import DATABASES, PEERS, REFERENCES, matrix  # noqa: E402
 from checks import check  # noqa: E402
 from databases import SQLiteDatabase, find_postgres_bin  # noqa: E402
+from run import parse_args  # noqa: E402
 from spec import TESTS, expected_fortunes_page  # noqa: E402
+
+from vivace import App  # noqa: E402
+from vivace.core.responses import PlainTextResponse  # noqa: E402
 
 PEER_MODULES = (
     "starlette",
@@ -86,6 +93,72 @@ def test_references_run_only_when_named() -> None:
     )
     assert done.returncode == 2
     assert "unknown app(s) ['nope']" in done.stderr and "raw-asgi+headers" in done.stderr
+    _, default_entries, *_ = parse_args([])
+    assert not set(REFERENCES) & set(default_entries)
+    _, named_entries, *_ = parse_args(["--frameworks", "raw-asgi," + REFERENCES[0].name])
+    assert [e.name for e in named_entries] == ["raw-asgi", REFERENCES[0].name]
+
+
+def start_headers(app: Any, path: str) -> dict[bytes, bytes]:
+    """The headers ``app`` starts its response to ``GET path`` with, called in process."""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+        "scheme": "http",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 51234),
+        "http_version": "1.1",
+        "asgi": {"version": "3.0"},
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return dict(sent[0]["headers"])
+
+
+def test_the_headers_reference_adds_exactly_a_bare_vivace_apps_headers(tmp_path: Path) -> None:
+    app = App("bare", root=str(tmp_path))
+
+    async def plaintext(request: Any) -> PlainTextResponse:
+        return PlainTextResponse(b"Hello, World!")
+
+    app.add_route("/plaintext", plaintext)
+    framing = {b"content-type", b"content-length"}
+    vivace_extra = {k: v for k, v in start_headers(app, "/plaintext").items() if k not in framing}
+    # raw_asgi_headers changes raw_asgi's header lists on import: keep it out of this process.
+    program = (
+        "import asyncio, sys; sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[2])\n"
+        "from test_techempower_smoke import start_headers\n"
+        "import raw_asgi_headers\n"
+        "for path in ('/plaintext', '/json'):\n"
+        "    print(path, sorted(start_headers(raw_asgi_headers.app, path).items()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(SUITE / "apps"), str(Path(__file__).parent)],
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2, done.stdout
+    for line in lines:
+        path, _, headers = line.partition(" ")
+        reference = dict(ast.literal_eval(headers))
+        assert b"content-type" in reference, path
+        assert {k: v for k, v in reference.items() if k not in framing} == vivace_extra, path
 
 
 @pytest.mark.timeout(600)
