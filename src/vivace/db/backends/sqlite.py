@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from ..database import Database
 
 
-def _is_locked(exc: sqlite3.OperationalError) -> bool:
+def _is_locked(exc: sqlite3.Error) -> bool:
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
     message = str(exc)
     return "locked" in message or "busy" in message
 
@@ -89,7 +91,7 @@ class SQLiteBackend:
     def _translate(self, exc: sqlite3.Error, sql: str) -> Exception:
         if isinstance(exc, sqlite3.IntegrityError):
             return IntegrityError(f"integrity error: {exc}", _constraint(exc))
-        if isinstance(exc, sqlite3.OperationalError) and _is_locked(exc):
+        if _is_locked(exc):
             return self.database.unavailable(f"locked for longer than busy_timeout ({exc})")
         return DatabaseError(f"{exc} (in: {sql[:200]})")
 
@@ -128,14 +130,10 @@ class SQLiteBackend:
     ) -> Result:
         try:
             return _result(connection, sql, params, many, raw)
-        except sqlite3.IntegrityError as exc:
-            raise IntegrityError(f"integrity error: {exc}", _constraint(exc)) from None
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             if _is_locked(exc):
                 raise
-            raise DatabaseError(f"{exc} (in: {sql[:200]})") from exc
-        except sqlite3.Error as exc:
-            raise DatabaseError(f"{exc} (in: {sql[:200]})") from exc
+            raise self._translate(exc, sql) from _cause(exc)
 
     def _run_patient(
         self, connection: sqlite3.Connection, sql: str, params: Any, many: bool, raw: bool
@@ -151,11 +149,9 @@ class SQLiteBackend:
         # _run_fast()'s work, one call fewer on the path of every statement outside a transaction.
         try:
             return _result(self._shared or self._loop_connection(), sql, params, many, raw)
-        except sqlite3.OperationalError as exc:
-            if not _is_locked(exc):
-                raise DatabaseError(f"{exc} (in: {sql[:200]})") from exc
         except sqlite3.Error as exc:
-            raise self._translate(exc, sql) from _cause(exc)
+            if not _is_locked(exc):
+                raise self._translate(exc, sql) from _cause(exc)
         # The shared connection must stay free for the loop: wait on a worker thread's own.
         return await asyncio.to_thread(self.run_autocommit, sql, params, many, raw)
 
@@ -218,9 +214,7 @@ def _constraint(exc: sqlite3.IntegrityError) -> str | None:
 
 def _cause(exc: sqlite3.Error) -> BaseException | None:
     # Integrity and lock errors stand alone; other errors keep the driver's as their cause.
-    if isinstance(exc, sqlite3.IntegrityError) or (
-        isinstance(exc, sqlite3.OperationalError) and _is_locked(exc)
-    ):
+    if isinstance(exc, sqlite3.IntegrityError) or _is_locked(exc):
         return None
     return exc
 
