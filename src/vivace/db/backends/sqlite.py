@@ -223,11 +223,7 @@ def _result(connection: sqlite3.Connection, sql: str, params: Any, many: bool, r
     cursor = connection.executemany(sql, params) if many else connection.execute(sql, params)
     rows = cursor.fetchall()
     rowcount = cursor.rowcount
-    if rows:
-        # Rows came back, so there is a description: read (and built by sqlite3) only when wanted.
-        columns = [column[0] for column in cursor.description] if raw else None
-        return Result(rows, rowcount if rowcount >= 0 else len(rows), columns)
-    description = cursor.description
-    if description is None:
-        return Result(rows, max(rowcount, 0))
-    return Result(rows, max(rowcount, 0), [column[0] for column in description] if raw else None)
+    # sqlite3 builds cursor.description on each access: read only for a raw statement's column names.
+    description = cursor.description if raw else None
+    columns = [column[0] for column in description] if description else None
+    return Result(rows, rowcount if rowcount >= 0 else len(rows), columns)
