@@ -172,6 +172,26 @@ def test_media_type_changed_on_an_instance() -> None:
     assert headers_of(response)["content-type"] == "image/svg+xml"
 
 
+def test_the_start_line_is_the_same_whichever_path_writes_it() -> None:
+    # A response with no header of its own takes a short path; one with a header the general
+    # path. Both, and the first response of a new media type, write the same order.
+    defaults = [(b"x-frame-options", b"DENY")]
+    media_type = f"application/x-new-{uuid.uuid4().hex}"  # not cached yet
+    plain = [Response("abc", media_type=media_type) for _ in range(2)]
+    for response in plain:
+        response.default_headers = defaults
+    first, second = (send_response(response)[1] for response in plain)
+    assert first == second
+    assert [name for name, _ in first] == [b"content-type", b"content-length", b"x-frame-options"]
+    streaming = StreamingResponse(iter([b"a"]), media_type="text/plain")
+    streaming.default_headers = defaults
+    assert [name for name, _ in send_response(streaming)[1]] == [b"content-type", b"x-frame-options"]
+    own = Response("abc", headers={"x-own": "1"}, media_type="text/plain")
+    own.default_headers = defaults
+    names = [name for name, _ in send_response(own)[1]]
+    assert names == [b"x-own", b"content-type", b"content-length", b"x-frame-options"]
+
+
 def test_redirect_response() -> None:
     response = RedirectResponse("/next?a=1")
     status, raw, _ = send_response(response)

@@ -18,12 +18,11 @@ import gc
 _done = False
 
 
-def freeze_once() -> bool:
-    """Collect, then freeze what is left; only the first call does it. Returns whether it ran."""
+def freeze_once() -> None:
+    """Collect, then freeze what is left; only the first call does it."""
     global _done
     if _done:
-        return False
+        return
     _done = True
     gc.collect()
     gc.freeze()
-    return True

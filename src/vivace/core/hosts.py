@@ -38,12 +38,7 @@ class HostPolicy:
                 if found is not None:
                     return None  # repeated
                 found = value
-        if found is None:
-            return None
-        verdict = self._cache.get(found)  # the cache allows() fills, read here to save a call
-        if verdict is None:
-            verdict = self.allows(found)
-        return found if verdict else None
+        return found if found is not None and self.allows(found) else None
 
     def allows(self, raw_host: bytes) -> bool:
         verdict = self._cache.get(raw_host)

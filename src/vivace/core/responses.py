@@ -100,13 +100,14 @@ class Response:
         own = self._headers
         raw = own.raw if own is not None else _NO_HEADERS
         names = dict(raw)  # only the keys matter; dict() of pairs is the cheapest index
-        extra: list[tuple[bytes, bytes]] = [h for h in self.default_headers if h[0] not in names]
+        extra: list[tuple[bytes, bytes]] = []
         if b"content-type" not in names:
             content_type = self._content_type()
             if content_type is not None:
                 extra.append((b"content-type", content_type))
         if b"content-length" not in names and self.has_length and self.status_code not in _BODILESS:
             extra.append((b"content-length", b"%d" % len(self.body)))
+        extra += [h for h in self.default_headers if h[0] not in names]
         if self._secure_cookies is not None and scope.get("scheme") in ("https", "wss"):
             pending = self._secure_cookies
             raw = [(k, v + b"; Secure") if k == b"set-cookie" and v in pending else (k, v) for k, v in raw]
@@ -115,9 +116,9 @@ class Response:
     def messages(self, scope: Scope) -> tuple[Message, Message]:
         """The start and the one body message of a response whose body is known up front."""
         status, body = self.status_code, self.body
-        content_type = _CONTENT_TYPES.get((self.media_type, self.charset))
+        content_type = self._content_type()
         if self._headers is None and content_type is not None and self.has_length and status not in _BODILESS:
-            # The common case, written out: no header of the handler's own, a known content type.
+            # The common case of _start_headers, written out: no header of the handler's own.
             headers = [
                 (b"content-type", content_type),
                 (b"content-length", b"%d" % len(body)),
