@@ -30,6 +30,7 @@ from .compiler import (
 )
 from .exceptions import FieldError, IntegrityError, ValidationError
 from .expressions import Aggregate, F, Q
+from .fields import INT64_MAX
 from .runner import Operation, Statement, run_async, run_sync
 from .select import (
     aggregate_reader,
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Model")
 
 MAX_GET_RESULTS = 21
-MAX_ROW = 2**63 - 1  # LIMIT and OFFSET are 64-bit on every database
 
 
 class QuerySet(Generic[M]):
@@ -235,8 +235,9 @@ class QuerySet(Generic[M]):
             if self._cache is not None:
                 return self._cache[key]
             for bound in (key.start, key.stop):
-                if bound is not None and self._low + bound > MAX_ROW:
-                    raise ValueError(f"a query slice bound must fit a 64-bit integer (at most {MAX_ROW})")
+                # LIMIT and OFFSET are 64-bit on every database.
+                if bound is not None and self._low + bound > INT64_MAX:
+                    raise ValueError(f"a query slice bound must fit a 64-bit integer (at most {INT64_MAX})")
             clone = self._clone()
             clone._low = self._low + (key.start or 0)
             if key.stop is not None:
