@@ -128,11 +128,12 @@ def kept_cursor(connection: object) -> object:
 def test_idle_connection_keeps_one_raw_cursor(postgres_server: PostgresServer) -> None:
     database = Database(postgres_server.fresh_url(), pool_size=1)
     try:
-        backend_pid(database)
+        pid = backend_pid(database)
         (connection,) = database.backend._idle
         cursor = kept_cursor(connection)
         assert cursor is not None
-        assert [backend_pid(database) for _ in range(3)]
+        assert [backend_pid(database) for _ in range(3)] == [pid] * 3
+        assert database.backend._idle[0] is connection
         assert kept_cursor(database.backend._idle[0]) is cursor
         # A transaction runs on the same connection and cursor; a failed statement leaves it usable.
         with atomic(database):
