@@ -408,7 +408,7 @@ def _related_plans(query: QuerySet[Any], width: int, vendor: str) -> tuple[Any, 
     plans = []
     for steps, related in related_hops(query):
         fields = related._meta.concrete_fields
-        pk_index = width + [f.attname for f in fields].index(related._meta.pk.attname)  # type: ignore[union-attr]
+        pk_index = width + fields.index(related._meta.pk)  # type: ignore[arg-type]
         build = instance_builder(related, vendor, width)
         width += len(fields)
         plans.append((steps, build, pk_index, width))
